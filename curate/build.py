@@ -1,0 +1,131 @@
+"""`curate build` as a library call: prepare, dispatch work units, finalize, write manifest and card."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from curate.builder import Builder
+from curate.errors import CurateError
+from curate.finalize import assemble_config
+from curate.run import BuildOptions, dispatch_units, make_context, staging_dir, write_json_atomic
+
+MANIFEST = "manifest.json"
+TOOLS = ("curate", "datasets", "datatrove", "pyarrow", "polars", "huggingface_hub", "transformers", "torch")
+
+
+def tool_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in TOOLS:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fingerprint(builder: Builder, config: str, opts: BuildOptions) -> dict[str, Any]:
+    """What must match for a rerun to resume rather than mix two different builds."""
+    return {"builder": builder.name, "version": builder.version, "config": config, "sample": opts.sample,
+            "max_examples": opts.max_examples, "options": {k: str(v) for k, v in sorted(opts.options.items())}}
+
+
+def load_manifest(out_dir: Path) -> dict[str, Any] | None:
+    path = Path(out_dir) / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) -> dict[str, Any]:
+    out_dir = Path(opts.out_dir)
+    names = config_names or list(builder.default_configs or [c.name for c in builder.configs])
+    configs = [builder.config(n) for n in names]
+    manifest = load_manifest(out_dir)
+    if manifest is not None and manifest.get("builder") not in (None, builder.name):
+        raise CurateError(f"{out_dir} holds a build of {manifest['builder']!r}; choose another --out")
+    done = (manifest or {}).get("configs", {})
+    if not opts.overwrite and all(
+        c.name in done and done[c.name].get("fingerprint") == _fingerprint(builder, c.name, opts) for c in configs
+    ):
+        return {"status": "exists", "manifest": manifest, "out_dir": str(out_dir)}
+    start = time.time()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = manifest or {"builder": builder.name, "configs": {}}
+    for config in configs:
+        stage = staging_dir(out_dir, config.name)
+        fp = _fingerprint(builder, config.name, opts)
+        fp_path = stage / "build.json"
+        if opts.overwrite:
+            shutil.rmtree(stage, ignore_errors=True)
+            shutil.rmtree(out_dir / config.name, ignore_errors=True)
+        elif fp_path.exists() and json.loads(fp_path.read_text()) != fp:
+            raise CurateError(
+                f"{stage} holds an unfinished build with other settings ({fp_path}); "
+                "rerun with the same options to resume, or pass --overwrite"
+            )
+        stage.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(fp_path, fp)
+        ctx = make_context(builder, config, opts)
+        builder.prepare(ctx)
+        units = builder.work_units(ctx)
+        if not units:
+            raise CurateError(f"{builder.name}/{config.name}: no work units to build")
+        write_json_atomic(stage / "units.json", units)
+        dispatch_units(builder, config, units, opts)
+        if opts.executor == "slurm":
+            return {"status": "submitted", "out_dir": str(out_dir), "logging_dir": str(stage / "datatrove")}
+        entry = assemble_config(builder, config, units, out_dir, opts.max_examples)
+        entry["skipped"] = _merge_counts(entry["skipped"], dict(ctx.skipped))  # counted in prepare()
+        entry["fingerprint"] = fp
+        manifest["configs"][config.name] = entry
+    manifest.update({
+        "builder": builder.name,
+        "version": builder.version,
+        "license": builder.license,
+        "sources": _sources(builder, opts),
+        "tools": tool_versions(),
+        "wall_time_s": round(time.time() - start, 3),
+        "sample": opts.sample,
+    })
+    manifest["configs"] = dict(sorted(manifest["configs"].items()))
+    from curate.card import write_card
+
+    write_card(builder, manifest, out_dir)
+    write_json_atomic(out_dir / MANIFEST, manifest)
+    return {"status": "built", "manifest": manifest, "out_dir": str(out_dir)}
+
+
+def _merge_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v
+    return dict(sorted(out.items()))
+
+
+def _sources(builder: Builder, opts: BuildOptions) -> list[dict[str, Any]]:
+    from curate.builder import REPO_ROOT
+
+    out = []
+    for s in builder.sources:
+        item = {k: v for k, v in vars(s).items() if v not in (None, "", False)}
+        if s.path and (REPO_ROOT / s.path).exists():
+            item["sha256_verified"] = file_sha256(REPO_ROOT / s.path)
+        out.append(item)
+    if opts.sample:
+        sample = builder.sample_dir()
+        out.append({"name": "sample fixtures", "path": str(sample.relative_to(REPO_ROOT)) if sample.is_relative_to(
+            REPO_ROOT) else str(sample)})
+    return out

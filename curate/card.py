@@ -1,0 +1,121 @@
+"""Dataset card: Hub YAML metadata generated from the manifest, body rendered from `cards/<builder>.md`.
+
+The YAML `configs:` block is written together with the data it points at, so a later push never has
+to patch a card (regenerating cards after upload is how other tools lose their `configs`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from curate.builder import Builder
+
+SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
+
+
+def size_category(rows: int) -> str:
+    for limit, name in SIZE_CATEGORIES:
+        if rows < limit:
+            return name
+    return "n>1B"
+
+
+def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str = "arrow") -> dict[str, Any]:
+    configs = []
+    total = 0
+    for i, (name, entry) in enumerate(manifest["configs"].items()):
+        data_files = []
+        for split, info in entry["splits"].items():
+            total += info["rows"]
+            data_files.append({"split": split, "path": f"{name}/{split}/data-*.{data_format}"})
+        item: dict[str, Any] = {"config_name": name, "data_files": data_files}
+        if i == 0:
+            item["default"] = True
+        configs.append(item)
+    meta: dict[str, Any] = {
+        "pretty_name": builder.name,
+        "license": builder.license or "other",
+        "language": list(builder.languages) or None,
+        "task_categories": list(builder.task_categories) or None,
+        "size_categories": [size_category(total)],
+        "tags": ["curate"],
+        "configs": configs,
+    }
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def render_card(builder: Builder, manifest: dict[str, Any], tables: dict[str, dict[str, Any]] | None = None,
+                data_format: str = "arrow") -> str:
+    import jinja2
+
+    meta = card_metadata(builder, manifest, data_format)
+    context: dict[str, Any] = {}
+    for name in manifest["configs"]:
+        config = builder.config(name)
+        context[name] = builder.card_context(config, (tables or {}).get(name, {}))
+    stats = {name: {s: i["rows"] for s, i in e["splits"].items()} for name, e in manifest["configs"].items()}
+    template_path = builder.card_template()
+    template = template_path.read_text(encoding="utf-8") if template_path.exists() else _DEFAULT_BODY
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    body = env.from_string(template).render(
+        builder=builder, manifest=manifest, configs=list(manifest["configs"]), stats=stats, extra=context,
+        stats_table=_stats_table(stats),
+    )
+    header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+    return f"---\n{header}---\n\n{body.strip()}\n"
+
+
+def _stats_table(stats: dict[str, dict[str, int]]) -> str:
+    order = {"train": 0, "validation": 1, "test": 2}
+    splits = sorted({s for v in stats.values() for s in v}, key=lambda s: (order.get(s, 3), s))
+    lines = ["| config | " + " | ".join(splits) + " |", "|---|" + "---|" * len(splits)]
+    for name, per in stats.items():
+        lines.append(f"| {name} | " + " | ".join(f"{per.get(s, 0):,}" for s in splits) + " |")
+    return "\n".join(lines)
+
+
+def load_tables(out_dir: Path, config: str, splits: list[str]) -> dict[str, Any]:
+    import pyarrow as pa
+
+    from curate.shards import read_batches
+
+    tables = {}
+    for split in splits:
+        files = sorted((out_dir / config / split).glob("data-*.arrow"))
+        batches = [b for f in files for b in read_batches(f)]
+        if batches:
+            tables[split] = pa.Table.from_batches(batches)
+    return tables
+
+
+def write_card(builder: Builder, manifest: dict[str, Any], out_dir: Path) -> Path:
+    from curate.run import write_text_atomic
+
+    tables = {name: load_tables(out_dir, name, list(e["splits"])) for name, e in manifest["configs"].items()}
+    text = render_card(builder, manifest, tables)
+    path = Path(out_dir) / "README.md"
+    write_text_atomic(path, text)
+    return path
+
+
+_DEFAULT_BODY = """# {{ builder.name }}
+
+{{ builder.description }}
+
+## Statistics
+
+{{ stats_table }}
+
+## Licence
+
+{{ builder.license }}
+
+## Citation
+
+```bibtex
+{{ builder.citation }}
+```
+"""

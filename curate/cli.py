@@ -1,0 +1,44 @@
+"""`curate` command line. Thin: each command is one module in `curate/commands/` exposing
+`register(subparsers)`; this file only discovers them and turns `CurateError` into a clean message."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from curate import __version__
+from curate.errors import CurateError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import curate.commands
+
+    parser = argparse.ArgumentParser(prog="curate", description="Build cross-lingual NLP datasets.")
+    parser.add_argument("--version", action="version", version=f"curate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(curate.commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"curate.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "accepts_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    try:
+        return int(args.func(args) or 0)
+    except CurateError as exc:
+        print(f"curate {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"curate {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

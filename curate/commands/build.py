@@ -1,0 +1,76 @@
+"""curate build NAME — build a dataset into Arrow shards, a manifest and a dataset card."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("build", help="build a dataset (builder-specific options: curate info NAME)")
+    p.add_argument("name", help="builder name, e.g. maltese-etymology")
+    p.add_argument("--config", action="append", dest="configs", metavar="C", help="config to build (repeatable)")
+    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--sample", action="store_true", help="build from the bundled real fixtures")
+    p.add_argument("--offline", action="store_true", help="never touch the network; serve requests from the cache")
+    p.add_argument("--cache-dir", type=Path, default=None, help="HTTP/download cache (default ~/.cache/curate)")
+    p.add_argument("--manual-dir", type=Path, default=None, help="folder holding manually downloaded files")
+    p.add_argument("--workers", type=int, default=1, help="work units built concurrently")
+    p.add_argument("--executor", choices=("local", "slurm", "ray"), default="local")
+    p.add_argument("--max-examples", type=int, default=None, help="at most N rows per split")
+    p.add_argument("--overwrite", action="store_true", help="rebuild even if a complete output exists")
+    p.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
+    p.add_argument("--slurm-time", default="24:00:00")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.add_argument("--verbose", action="store_true", help="show datatrove's per-task logs")
+    p.set_defaults(func=run, accepts_extra=True)
+
+
+def _builder_options(builder, extra: list[str]) -> dict:
+    parser = argparse.ArgumentParser(prog=f"curate build {builder.name}", add_help=False)
+    for flag, kwargs in builder.extra_build_options():
+        parser.add_argument(flag, **kwargs)
+    known, unknown = parser.parse_known_args(extra)
+    if unknown:
+        flags = [f for f, _ in builder.extra_build_options()]
+        from curate.errors import CurateError
+
+        raise CurateError(
+            f"unrecognised option(s) {' '.join(unknown)} for builder {builder.name}; "
+            f"its own options: {', '.join(flags) or '(none)'}"
+        )
+    return {k: v for k, v in vars(known).items() if v is not None}
+
+
+def run(args: argparse.Namespace) -> int:
+    from curate.build import build
+    from curate.registry import get_builder
+    from curate.run import BuildOptions
+
+    builder = get_builder(args.name)
+    for c in args.configs or []:
+        builder.config(c)  # unknown config -> error listing the valid ones
+    opts = BuildOptions(
+        out_dir=args.out, sample=args.sample, offline=args.offline, cache_dir=args.cache_dir,
+        manual_dir=args.manual_dir, workers=args.workers, executor=args.executor, max_examples=args.max_examples,
+        overwrite=args.overwrite, options=_builder_options(builder, args.extra),
+        slurm={"partition": args.slurm_partition, "time": args.slurm_time, "venv_path": os.environ.get("VIRTUAL_ENV")},
+        progress=not args.no_progress and sys.stderr.isatty(), verbose=args.verbose,
+    )
+    result = build(builder, args.configs, opts)
+    if result["status"] == "exists":
+        print(f"{args.out} already holds a complete build of {builder.name} "
+              f"({', '.join(result['manifest']['configs'])}); use --overwrite to rebuild")
+        return 0
+    if result["status"] == "submitted":
+        print(f"submitted to Slurm; logs in {result['logging_dir']}; rerun the same command when the jobs finish")
+        return 0
+    manifest = result["manifest"]
+    print(f"built {builder.name} {builder.version} into {args.out} in {manifest['wall_time_s']:.1f}s")
+    for name, entry in manifest["configs"].items():
+        rows = ", ".join(f"{s}={i['rows']:,}" for s, i in entry["splits"].items())
+        skipped = ", ".join(f"{k}={v:,}" for k, v in entry["skipped"].items()) or "none"
+        print(f"  {name}: {rows}; skipped: {skipped}")
+    return 0

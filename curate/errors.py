@@ -1,0 +1,32 @@
+"""Exceptions with messages a user can act on: each names the file, line, URL or valid choices."""
+
+from __future__ import annotations
+
+
+class CurateError(Exception):
+    """Base class: the CLI prints these without a traceback and exits with status 2."""
+
+
+class UnknownNameError(CurateError):
+    def __init__(self, kind: str, name: str, valid: list[str]):
+        super().__init__(f"unknown {kind} {name!r}; valid {kind}s: {', '.join(sorted(valid)) or '(none)'}")
+        self.name = name
+        self.valid = valid
+
+
+class InputFormatError(CurateError):
+    """Malformed input data: always says which file and line."""
+
+    def __init__(self, path: object, line: int | None, message: str):
+        where = f"{path}:{line}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {message}")
+        self.path = str(path)
+        self.line = line
+
+
+class ManualDownloadError(CurateError):
+    """Files the user must supply are missing; the message carries the builder's instructions."""
+
+
+class SchemaError(CurateError):
+    """A record does not match the declared features."""

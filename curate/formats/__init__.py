@@ -1,0 +1,1 @@
+"""Readers for the file formats several builders share."""

@@ -1,0 +1,254 @@
+"""Runs a builder: work units fan out over a datatrove executor, then `finalize` assembles the output.
+
+Resume is per work unit, not per datatrove task: each unit writes its part files and, last, a
+`done.json` marker (atomically). A rerun skips units with a marker, so the task count may change
+between runs (datatrove's own completion markers assume it does not, so we don't rely on them), and
+the final shards depend only on the records, never on which worker produced them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from datatrove.pipeline.base import PipelineStep
+
+from curate.builder import BuildContext, Builder, BuilderConfig
+from curate.errors import CurateError
+from curate.shards import ArrowShardWriter, hf_schema
+
+EXECUTORS = ("local", "slurm", "ray")
+
+
+@dataclass
+class BuildOptions:
+    out_dir: Path
+    sample: bool = False
+    offline: bool = False
+    cache_dir: Path | None = None
+    manual_dir: Path | None = None
+    workers: int = 1
+    executor: str = "local"
+    max_examples: int | None = None
+    overwrite: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+    slurm: dict[str, Any] = field(default_factory=dict)
+    progress: bool = True
+    verbose: bool = False
+
+
+def make_context(builder: Builder, config: BuilderConfig, opts: BuildOptions) -> BuildContext:
+    kwargs: dict[str, Any] = {}
+    if opts.cache_dir is not None:
+        kwargs["cache_dir"] = Path(opts.cache_dir)
+    cassette = builder.sample_dir() / "cassette" if opts.sample else None
+    return BuildContext(
+        config=config,
+        out_dir=Path(opts.out_dir),
+        sample=opts.sample,
+        offline=opts.offline,
+        manual_dir=Path(opts.manual_dir) if opts.manual_dir else None,
+        max_examples=opts.max_examples,
+        options=dict(opts.options),
+        cassette=cassette if cassette is not None and cassette.exists() else None,
+        **kwargs,
+    )
+
+
+def staging_dir(out_dir: Path, config: str) -> Path:
+    return Path(out_dir) / ".curate" / config
+
+
+def unit_dir(stage: Path, index: int, unit: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", unit)[:80]
+    return stage / "parts" / f"{index:06d}-{safe}"
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(payload, f, indent=2, sort_keys=True, ensure_ascii=False)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, stage: Path) -> dict:
+    """Generate one work unit into per-split part files; `done.json` is written last."""
+    target = unit_dir(stage, index, unit)
+    if (target / "done.json").exists():
+        return json.loads((target / "done.json").read_text())
+    shutil.rmtree(target, ignore_errors=True)  # leftovers of a killed attempt
+    target.mkdir(parents=True)
+    ctx.skipped = Counter()
+    config = ctx.config
+    schema = hf_schema(builder.features(config))
+    splits = builder.splits_for(config)
+    writers = {
+        s: ArrowShardWriter(target / s, schema, max_shard_bytes=1 << 62, builder=builder.name, id_field=builder.id_field)
+        for s in splits
+    }
+    rows: Counter = Counter()
+    try:
+        for split, record in builder.generate(unit, ctx):
+            if split not in writers:
+                raise CurateError(f"{builder.name}/{config.name}: unit {unit!r} yielded unknown split {split!r}")
+            if ctx.max_examples is not None and rows[split] >= ctx.max_examples:
+                continue
+            writers[split].write(record)
+            rows[split] += 1
+        for w in writers.values():
+            w.close()
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    summary = {"unit": unit, "rows": dict(rows), "skipped": dict(ctx.skipped)}
+    write_json_atomic(target / "done.json", summary)
+    return summary
+
+
+class BuildUnitsStep(PipelineStep):
+    """datatrove step: rank r builds units r, r+W, r+2W, ... It yields no documents; its output is files."""
+
+    name = "curate build units"
+    type = "🏗 - BUILD"
+
+    def __init__(self, builder_name: str, config_name: str, opts: BuildOptions, units: list[str]):
+        super().__init__()
+        self.builder_name = builder_name
+        self.config_name = config_name
+        self.opts = opts
+        self.units = units
+
+    def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
+        from curate.registry import get_builder
+
+        if not self.opts.verbose:
+            quiet_datatrove()
+        builder = get_builder(self.builder_name)
+        config = builder.config(self.config_name)
+        ctx = make_context(builder, config, self.opts)
+        stage = staging_dir(self.opts.out_dir, self.config_name)
+        for index in range(rank, len(self.units), world_size):
+            with self.track_time():
+                summary = run_unit(builder, ctx, index, self.units[index], stage)
+            self.stat_update("units")
+            self.stat_update("rows", value=sum(summary["rows"].values()))
+        yield from ()
+
+
+def quiet_datatrove() -> None:
+    """datatrove logs every task at INFO on stderr; keep warnings only (stats still land in logging_dir)."""
+    import sys
+
+    from loguru import logger
+
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+
+
+def make_executor(step: BuildUnitsStep, tasks: int, opts: BuildOptions, logging_dir: Path) -> Any:
+    if opts.executor == "local":
+        from datatrove.executor import LocalPipelineExecutor
+
+        return LocalPipelineExecutor(
+            [step], tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False
+        )
+    if opts.executor == "ray":
+        import ray
+        from datatrove.executor import RayPipelineExecutor
+
+        if not ray.is_initialized():
+            ray.init(num_cpus=max(1, opts.workers), include_dashboard=False, log_to_driver=False)
+        return RayPipelineExecutor(
+            [step], tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
+            cpus_per_task=1, mem_per_cpu_gb=float(opts.slurm.get("mem_per_cpu_gb", 2)),
+        )
+    if opts.executor == "slurm":
+        from datatrove.executor import SlurmPipelineExecutor
+
+        s = opts.slurm
+        return SlurmPipelineExecutor(
+            [step], tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
+            time=s.get("time", "24:00:00"), partition=s.get("partition", "cpu"), job_name=f"curate-{step.config_name}",
+            cpus_per_task=1, mem_per_cpu_gb=s.get("mem_per_cpu_gb", 2), venv_path=s.get("venv_path"),
+            sbatch_args=s.get("sbatch_args"),
+        )
+    raise CurateError(f"unknown executor {opts.executor!r}; valid: {', '.join(EXECUTORS)}")
+
+
+def dispatch_units(builder: Builder, config: BuilderConfig, units: list[str], opts: BuildOptions) -> None:
+    """Run every pending unit of one config on the chosen executor, with a progress bar fed by markers."""
+    stage = staging_dir(opts.out_dir, config.name)
+    pending = [i for i, u in enumerate(units) if not (unit_dir(stage, i, u) / "done.json").exists()]
+    if not pending:
+        return
+    tasks = max(1, min(len(units), max(opts.workers, 1) * 4, 1000))
+    step = BuildUnitsStep(builder.name, config.name, opts, units)
+    executor = make_executor(step, tasks, opts, stage / "datatrove")
+    if opts.executor == "slurm":
+        executor.run()
+        return
+    if not opts.verbose:
+        quiet_datatrove()
+    stop = threading.Event()
+    monitor = threading.Thread(target=_progress, args=(stage, units, config.name, stop, opts.progress), daemon=True)
+    monitor.start()
+    try:
+        executor.run()
+    finally:
+        stop.set()
+        monitor.join()
+    missing = [u for i, u in enumerate(units) if not (unit_dir(stage, i, u) / "done.json").exists()]
+    if missing:
+        logs = stage / "datatrove" / "logs"
+        raise CurateError(
+            f"{builder.name}/{config.name}: {len(missing)} work unit(s) failed (first: {missing[0]!r}); "
+            f"see {logs}; rerun the same command to resume"
+        )
+
+
+def _progress(stage: Path, units: list[str], config: str, stop: threading.Event, enabled: bool) -> None:
+    from tqdm import tqdm
+
+    start = time.monotonic()
+    bar = tqdm(total=len(units), desc=f"{config}: work units", unit="unit", disable=not enabled, leave=True)
+    seen: set[int] = set()
+    rows = 0
+    while True:
+        finished = stop.is_set()
+        for i, u in enumerate(units):
+            if i in seen:
+                continue
+            marker = unit_dir(stage, i, u) / "done.json"
+            if marker.exists():
+                seen.add(i)
+                try:
+                    rows += sum(json.loads(marker.read_text())["rows"].values())
+                except (OSError, ValueError, KeyError):
+                    pass
+                bar.update(1)
+        bar.set_postfix(rows=rows, rows_per_s=f"{rows / max(time.monotonic() - start, 1e-9):.0f}")
+        if finished:
+            break
+        stop.wait(0.5)
+    bar.close()
