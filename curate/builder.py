@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from curate.errors import ManualDownloadError, UnknownNameError
 
@@ -78,7 +79,7 @@ class BuildContext:
         self.skipped[reason] += n
 
     @property
-    def fetcher(self) -> "CachedFetcher":
+    def fetcher(self) -> CachedFetcher:
         if self._fetcher is None:
             from curate.fetch import CachedFetcher
 
@@ -119,7 +120,7 @@ class Builder:
     max_shard_bytes: ClassVar[int] = 256 * 1024 * 1024
 
     # ---- declarations -------------------------------------------------------------------------
-    def features(self, config: BuilderConfig) -> "datasets.Features":
+    def features(self, config: BuilderConfig) -> datasets.Features:
         raise NotImplementedError
 
     def splits_for(self, config: BuilderConfig) -> tuple[str, ...]:

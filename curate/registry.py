@@ -1,9 +1,11 @@
-"""Finds builders without a hand-kept list: every module or package under `builders/`, plus the
-`curate.builders` entry-point group for third-party packages."""
+"""Finds builders without a hand-kept list: every module or package under `builders/`, the
+`curate.builders` entry-point group for third-party packages, and the modules named in the
+`CURATE_EXTRA_BUILDERS` environment variable (comma-separated; handy for one-off builders)."""
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from functools import lru_cache
 from importlib.metadata import entry_points
@@ -28,6 +30,8 @@ def all_builders() -> dict[str, type[Builder]]:
         importlib.import_module(info.name)
     for ep in entry_points(group="curate.builders"):
         ep.load()
+    for module in filter(None, os.environ.get("CURATE_EXTRA_BUILDERS", "").split(",")):
+        importlib.import_module(module.strip())
     found: dict[str, type[Builder]] = {}
     for cls in _subclasses(Builder):
         if cls.name:

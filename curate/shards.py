@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pyarrow as pa
 
@@ -176,7 +177,7 @@ class ArrowShardWriter:
             Path(path).unlink(missing_ok=True)
         self._temp, self._writer = [], None
 
-    def __enter__(self) -> "ArrowShardWriter":
+    def __enter__(self) -> ArrowShardWriter:
         return self
 
     def __exit__(self, exc_type: Any, *_: Any) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import datasets
 
