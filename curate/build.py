@@ -63,7 +63,7 @@ def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) 
         return {"status": "exists", "manifest": manifest, "out_dir": str(out_dir)}
     start = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
-    manifest = manifest or {"builder": builder.name, "configs": {}}
+    jobs: list[tuple[str, int, str]] = []
     for config in configs:
         stage = staging_dir(out_dir, config.name)
         fp = _fingerprint(builder, config.name, opts)
@@ -84,13 +84,27 @@ def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) 
         if not units:
             raise CurateError(f"{builder.name}/{config.name}: no work units to build")
         write_json_atomic(stage / "units.json", units)
-        dispatch_units(builder, config, units, opts)
-        if opts.executor == "slurm":
-            return {"status": "submitted", "out_dir": str(out_dir), "logging_dir": str(stage / "datatrove")}
-        entry = assemble_config(builder, config, units, out_dir, opts.max_examples)
-        entry["skipped"] = _merge_counts(entry["skipped"], dict(ctx.skipped))  # counted in prepare()
-        entry["fingerprint"] = fp
-        manifest["configs"][config.name] = entry
+        write_json_atomic(stage / "prepare.json", {"skipped": dict(ctx.skipped)})
+        jobs.extend((config.name, i, u) for i, u in enumerate(units))
+    dispatch_units(builder, names, jobs, opts)
+    if opts.executor == "slurm":
+        return {"status": "submitted", "out_dir": str(out_dir), "logging_dir": str(out_dir / ".curate")}
+    manifest = finalize_build(builder, names, opts, start)
+    return {"status": "built", "manifest": manifest, "out_dir": str(out_dir)}
+
+
+def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions, start: float) -> dict[str, Any]:
+    """Assemble every config from its finished units, then write the card and (last) the manifest."""
+    out_dir = Path(opts.out_dir)
+    manifest = load_manifest(out_dir) or {"builder": builder.name, "configs": {}}
+    for name in config_names:
+        stage = staging_dir(out_dir, name)
+        units = json.loads((stage / "units.json").read_text())
+        entry = assemble_config(builder, builder.config(name), units, out_dir, opts.max_examples)
+        prepared = json.loads((stage / "prepare.json").read_text())["skipped"]
+        entry["skipped"] = _merge_counts(entry["skipped"], prepared)  # records dropped while listing units
+        entry["fingerprint"] = json.loads((stage / "build.json").read_text())
+        manifest["configs"][name] = entry
     manifest.update({
         "builder": builder.name,
         "version": builder.version,
@@ -105,7 +119,7 @@ def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) 
 
     write_card(builder, manifest, out_dir)
     write_json_atomic(out_dir / MANIFEST, manifest)
-    return {"status": "built", "manifest": manifest, "out_dir": str(out_dir)}
+    return manifest
 
 
 def _merge_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:

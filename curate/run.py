@@ -126,18 +126,20 @@ def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, stage: 
     return summary
 
 
+Job = tuple[str, int, str]  # (config name, unit index within its config, unit id)
+
+
 class BuildUnitsStep(PipelineStep):
-    """datatrove step: rank r builds units r, r+W, r+2W, ... It yields no documents; its output is files."""
+    """datatrove step: rank r builds jobs r, r+W, r+2W, ... It yields no documents; its output is files."""
 
     name = "curate build units"
     type = "🏗 - BUILD"
 
-    def __init__(self, builder_name: str, config_name: str, opts: BuildOptions, units: list[str]):
+    def __init__(self, builder_name: str, opts: BuildOptions, jobs: list[Job]):
         super().__init__()
         self.builder_name = builder_name
-        self.config_name = config_name
         self.opts = opts
-        self.units = units
+        self.jobs = jobs
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         from curate.registry import get_builder
@@ -145,14 +147,36 @@ class BuildUnitsStep(PipelineStep):
         if not self.opts.verbose:
             quiet_datatrove()
         builder = get_builder(self.builder_name)
-        config = builder.config(self.config_name)
-        ctx = make_context(builder, config, self.opts)
-        stage = staging_dir(self.opts.out_dir, self.config_name)
-        for index in range(rank, len(self.units), world_size):
+        contexts: dict[str, BuildContext] = {}
+        for k in range(rank, len(self.jobs), world_size):
+            config_name, index, unit = self.jobs[k]
+            if config_name not in contexts:
+                contexts[config_name] = make_context(builder, builder.config(config_name), self.opts)
+            stage = staging_dir(self.opts.out_dir, config_name)
             with self.track_time():
-                summary = run_unit(builder, ctx, index, self.units[index], stage)
+                summary = run_unit(builder, contexts[config_name], index, unit, stage)
             self.stat_update("units")
             self.stat_update("rows", value=sum(summary["rows"].values()))
+        yield from ()
+
+
+class FinalizeStep(PipelineStep):
+    """datatrove step run once after every unit is done (a dependent job on Slurm): assemble the output."""
+
+    name = "curate finalize"
+    type = "📦 - FINALIZE"
+
+    def __init__(self, builder_name: str, config_names: list[str], opts: BuildOptions):
+        super().__init__()
+        self.builder_name = builder_name
+        self.config_names = config_names
+        self.opts = opts
+
+    def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
+        from curate.build import finalize_build
+        from curate.registry import get_builder
+
+        finalize_build(get_builder(self.builder_name), self.config_names, self.opts, start=time.time())
         yield from ()
 
 
@@ -166,12 +190,12 @@ def quiet_datatrove() -> None:
     logger.add(sys.stderr, level="WARNING")
 
 
-def make_executor(step: BuildUnitsStep, tasks: int, opts: BuildOptions, logging_dir: Path) -> Any:
+def make_executor(pipeline: list, tasks: int, opts: BuildOptions, logging_dir: Path, depends: Any = None) -> Any:
     if opts.executor == "local":
         from datatrove.executor import LocalPipelineExecutor
 
         return LocalPipelineExecutor(
-            [step], tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False
+            pipeline, tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False
         )
     if opts.executor == "ray":
         import ray
@@ -180,7 +204,7 @@ def make_executor(step: BuildUnitsStep, tasks: int, opts: BuildOptions, logging_
         if not ray.is_initialized():
             ray.init(num_cpus=max(1, opts.workers), include_dashboard=False, log_to_driver=False)
         return RayPipelineExecutor(
-            [step], tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
+            pipeline, tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
             cpus_per_task=1, mem_per_cpu_gb=float(opts.slurm.get("mem_per_cpu_gb", 2)),
         )
     if opts.executor == "slurm":
@@ -188,60 +212,66 @@ def make_executor(step: BuildUnitsStep, tasks: int, opts: BuildOptions, logging_
 
         s = opts.slurm
         return SlurmPipelineExecutor(
-            [step], tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
-            time=s.get("time", "24:00:00"), partition=s.get("partition", "cpu"), job_name=f"curate-{step.config_name}",
+            pipeline, tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
+            time=s.get("time", "24:00:00"), partition=s.get("partition", "cpu"), job_name=logging_dir.name,
             cpus_per_task=1, mem_per_cpu_gb=s.get("mem_per_cpu_gb", 2), venv_path=s.get("venv_path"),
-            sbatch_args=s.get("sbatch_args"),
+            sbatch_args=s.get("sbatch_args"), depends=depends,
         )
     raise CurateError(f"unknown executor {opts.executor!r}; valid: {', '.join(EXECUTORS)}")
 
 
-def dispatch_units(builder: Builder, config: BuilderConfig, units: list[str], opts: BuildOptions) -> None:
-    """Run every pending unit of one config on the chosen executor, with a progress bar fed by markers."""
-    stage = staging_dir(opts.out_dir, config.name)
-    pending = [i for i, u in enumerate(units) if not (unit_dir(stage, i, u) / "done.json").exists()]
-    if not pending:
+def pending_jobs(jobs: list[Job], out_dir: Path) -> list[Job]:
+    return [j for j in jobs if not (unit_dir(staging_dir(out_dir, j[0]), j[1], j[2]) / "done.json").exists()]
+
+
+def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], opts: BuildOptions) -> None:
+    """Run every pending unit of every config on one executor, with a progress bar fed by the markers.
+
+    On Slurm the units go out as one job array, followed by a dependent finalize job; the command
+    returns once both are submitted."""
+    root = Path(opts.out_dir) / ".curate"
+    if not pending_jobs(jobs, opts.out_dir) and opts.executor != "slurm":
         return
-    tasks = max(1, min(len(units), max(opts.workers, 1) * 4, 1000))
-    step = BuildUnitsStep(builder.name, config.name, opts, units)
-    executor = make_executor(step, tasks, opts, stage / "datatrove")
+    tasks = max(1, min(len(jobs), max(opts.workers, 1) * 4, 1000))
+    executor = make_executor([BuildUnitsStep(builder.name, opts, jobs)], tasks, opts, root / "units")
     if opts.executor == "slurm":
-        executor.run()
+        finalize = make_executor([FinalizeStep(builder.name, config_names, opts)], 1, opts, root / "finalize",
+                                 depends=executor)
+        finalize.run()  # datatrove submits the dependency (the units array) first
         return
     if not opts.verbose:
         quiet_datatrove()
     stop = threading.Event()
-    monitor = threading.Thread(target=_progress, args=(stage, units, config.name, stop, opts.progress), daemon=True)
+    monitor = threading.Thread(target=_progress, args=(opts.out_dir, jobs, stop, opts.progress), daemon=True)
     monitor.start()
     try:
         executor.run()
     finally:
         stop.set()
         monitor.join()
-    missing = [u for i, u in enumerate(units) if not (unit_dir(stage, i, u) / "done.json").exists()]
+    missing = pending_jobs(jobs, opts.out_dir)
     if missing:
-        logs = stage / "datatrove" / "logs"
         raise CurateError(
-            f"{builder.name}/{config.name}: {len(missing)} work unit(s) failed (first: {missing[0]!r}); "
-            f"see {logs}; rerun the same command to resume"
+            f"{builder.name}: {len(missing)} work unit(s) failed (first: {missing[0][0]}/{missing[0][2]}); "
+            f"see {root / 'units' / 'logs'}; rerun the same command to resume"
         )
 
 
-def _progress(stage: Path, units: list[str], config: str, stop: threading.Event, enabled: bool) -> None:
+def _progress(out_dir: Path, jobs: list[Job], stop: threading.Event, enabled: bool) -> None:
     from tqdm import tqdm
 
     start = time.monotonic()
-    bar = tqdm(total=len(units), desc=f"{config}: work units", unit="unit", disable=not enabled, leave=True)
+    bar = tqdm(total=len(jobs), desc="work units", unit="unit", disable=not enabled, leave=True)
     seen: set[int] = set()
     rows = 0
     while True:
         finished = stop.is_set()
-        for i, u in enumerate(units):
-            if i in seen:
+        for k, (config, index, unit) in enumerate(jobs):
+            if k in seen:
                 continue
-            marker = unit_dir(stage, i, u) / "done.json"
+            marker = unit_dir(staging_dir(out_dir, config), index, unit) / "done.json"
             if marker.exists():
-                seen.add(i)
+                seen.add(k)
                 try:
                     rows += sum(json.loads(marker.read_text())["rows"].values())
                 except (OSError, ValueError, KeyError):

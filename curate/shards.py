@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,25 +36,39 @@ class ShardInfo:
 
 
 class _HashingSink:
-    """File-like wrapper that hashes bytes as pyarrow writes them (no second pass over the shard)."""
+    """File-like wrapper that hashes bytes as pyarrow writes them, on a helper thread: hashlib releases
+    the GIL, so hashing overlaps with the next batch's conversion instead of adding a second pass."""
 
     def __init__(self, f: Any):
         self.f = f
         self.sha = hashlib.sha256()
         self.size = 0
         self.closed = False
+        self._queue: queue.Queue = queue.Queue(maxsize=8)
+        self._thread = threading.Thread(target=self._hash_loop, daemon=True)
+        self._thread.start()
+
+    def _hash_loop(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            self.sha.update(chunk)
 
     def write(self, data: Any) -> int:
-        mv = memoryview(data)
-        self.sha.update(mv)
-        self.size += mv.nbytes
-        return self.f.write(mv)
+        chunk = bytes(data)
+        self._queue.put(chunk)
+        self.size += len(chunk)
+        return self.f.write(chunk)
 
     def flush(self) -> None:
         self.f.flush()
 
     def close(self) -> None:
         self.closed = True
+
+    def hexdigest(self) -> str:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        return self.sha.hexdigest()
 
     def tell(self) -> int:
         return self.size
@@ -77,6 +93,7 @@ class ArrowShardWriter:
         builder: str = "",
         id_field: str | None = None,
         prefix: str = "data",
+        durable: bool = False,
     ):
         self.out_dir = Path(out_dir)
         self.schema = schema
@@ -86,9 +103,12 @@ class ArrowShardWriter:
         self.builder = builder
         self.id_field = id_field
         self.prefix = prefix
+        self.durable = durable  # fsync each shard: survives power loss, not just a killed process
         self._names = set(schema.names)
         self._rows: list[dict] = []
-        self._pending_bytes = 0
+        # rows per batch adapt to the measured row size so a batch stays near batch_bytes (bounded memory
+        # without sizing every record in Python); the first batch is small to take that measurement early
+        self._batch_limit = min(64, batch_rows)
         self._temp: list[tuple[Path, int, int, str]] = []  # (path, rows, bytes, sha256)
         self._file: Any = None
         self._sink: _HashingSink | None = None
@@ -102,8 +122,7 @@ class ArrowShardWriter:
         if record.keys() != self._names:
             self._fail_keys(record)
         self._rows.append(record)
-        self._pending_bytes += _rough_size(record)
-        if len(self._rows) >= self.batch_rows or self._pending_bytes >= self.batch_bytes:
+        if len(self._rows) >= self._batch_limit:
             self._flush_rows()
 
     def write_many(self, records: Iterable[dict]) -> None:
@@ -120,11 +139,13 @@ class ArrowShardWriter:
     def _flush_rows(self) -> None:
         if not self._rows:
             return
-        rows, self._rows, self._pending_bytes = self._rows, [], 0
+        rows, self._rows = self._rows, []
         try:
             batch = pa.RecordBatch.from_pylist(rows, schema=self.schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
             self._fail_values(rows, exc)
+        row_bytes = max(1, batch.nbytes // max(1, batch.num_rows))
+        self._batch_limit = max(1, min(self.batch_rows, self.batch_bytes // row_bytes))
         self._write(batch)
 
     def _write(self, batch: pa.RecordBatch) -> None:
@@ -146,9 +167,10 @@ class ArrowShardWriter:
     def _close_shard(self) -> None:
         self._writer.close()
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if self.durable:
+            os.fsync(self._file.fileno())
         self._file.close()
-        self._temp.append((self._temp_path, self._shard_rows, self._sink.size, self._sink.sha.hexdigest()))
+        self._temp.append((self._temp_path, self._shard_rows, self._sink.size, self._sink.hexdigest()))
         self._writer = self._sink = self._file = None
         self._shard_rows = 0
 
@@ -173,6 +195,7 @@ class ArrowShardWriter:
         """Remove temporary shards; nothing ever appears under a final name."""
         if self._file is not None:
             self._file.close()
+            self._sink.hexdigest()  # stops the hashing thread
         for path in [p for p, *_ in self._temp] + ([self._temp_path] if self._writer is not None else []):
             Path(path).unlink(missing_ok=True)
         self._temp, self._writer = [], None
@@ -210,16 +233,6 @@ class ArrowShardWriter:
                         f"does not fit type {field.type}: {field_exc}"
                     ) from None
         raise SchemaError(f"{self.builder}: records do not match the schema: {exc}") from exc
-
-
-def _rough_size(value: Any) -> int:
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict):
-        return sum(_rough_size(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return 8 + sum(_rough_size(v) for v in value)
-    return 8
 
 
 def read_batches(path: str | Path) -> Iterable[pa.RecordBatch]:

@@ -1,0 +1,75 @@
+"""The same build through datatrove's Slurm and Ray executors gives the local build's bytes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, shard_hashes
+
+from curate.cli import main
+
+BIN = Path(sys.executable).parent
+
+FAKE_SBATCH = """#!/bin/bash
+# records each submission; the test plays the cluster by running the pickled pipelines itself
+echo "ARGS $@" >> "$SBATCH_LOG"
+echo "Submitted batch job $((4240 + $(grep -c ^ARGS "$SBATCH_LOG")))"
+"""
+FAKE_SCONTROL = """#!/bin/bash
+# `scontrol show hostnames NODELIST`, as datatrove asks inside a task
+echo localhost
+"""
+
+
+def _local_reference(tmp_path: Path) -> dict[str, str]:
+    ref = tmp_path / "ref"
+    assert main(["build", "maltese-etymology", "--sample", "--out", str(ref)]) == 0
+    return shard_hashes(ref)
+
+
+def test_slurm_job_array_then_dependent_finalize(tmp_path):
+    fakebin = tmp_path / "bin"
+    fakebin.mkdir()
+    (fakebin / "sbatch").write_text(FAKE_SBATCH)
+    (fakebin / "scontrol").write_text(FAKE_SCONTROL)
+    for tool in ("sbatch", "scontrol"):
+        (fakebin / tool).chmod(0o755)
+    log = tmp_path / "sbatch.log"
+    env = {**os.environ, "PATH": f"{fakebin}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}",
+           "SBATCH_LOG": str(log)}
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "curate.cli", "build", "maltese-etymology", "--sample", "--out",
+                           str(out), "--executor", "slurm", "--slurm-partition", "gpu-small"],
+                          env=env, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    # datatrove submits each pipeline plus a small stats-merging job after it
+    submissions = [line for line in log.read_text().splitlines() if "--export" in line]
+    assert len(submissions) == 2 and "--dependency=afterok:4241" in submissions[1]
+    script = (out / ".curate" / "units" / "launch_script.slurm").read_text()
+    assert "#SBATCH --partition=gpu-small" in script and "launch_pickled_pipeline" in script
+    assert not (out / "manifest.json").exists()
+    # play the cluster: every array task of the units job, then the finalize job
+    ranks = json.loads((out / ".curate" / "units" / "ranks_to_run.json").read_text())
+    for job, tasks in (("units", len(ranks)), ("finalize", 1)):
+        for task in range(tasks):
+            run = subprocess.run([str(BIN / "launch_pickled_pipeline"), str(out / ".curate" / job / "executor.pik")],
+                                 env={**env, "SLURM_ARRAY_TASK_ID": str(task), "RUN_OFFSET": "0",
+                                      "SLURM_NODELIST": "localhost", "SLURM_JOB_ID": "4241"},
+                                 capture_output=True, text=True, cwd=tmp_path, timeout=120)
+            assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads((out / "manifest.json").read_text())["configs"]["mudt"]["splits"]["test"]["rows"] == 10
+    assert shard_hashes(out) == _local_reference(tmp_path)
+
+
+def test_ray_executor_builds_the_same_bytes(tmp_path):
+    out = tmp_path / "out"
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+    proc = subprocess.run([sys.executable, "-m", "curate.cli", "build", "maltese-etymology", "--sample", "--out",
+                           str(out), "--executor", "ray", "--workers", "2"],
+                          env=env, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert shard_hashes(out) == _local_reference(tmp_path)
