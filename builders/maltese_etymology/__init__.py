@@ -133,6 +133,24 @@ class MalteseEtymology(Builder):
         for sent in read_conllu(mudt_dir / MUDT_SPLITS[unit]):
             yield unit, ud_columns(sent)
 
+    def card_context(self, config: BuilderConfig, tables: dict) -> dict:
+        import polars as pl
+
+        out: dict = {"tokens": {}}
+        labels = None
+        for split, table in tables.items():
+            frame = pl.from_arrow(table)
+            out["tokens"][split] = int(frame["tokens"].list.len().sum())
+            if "etymology" in frame.columns:
+                counts = frame.select(pl.col("etymology").explode()).group_by("etymology").len()
+                labels = counts if labels is None else pl.concat([labels, counts])
+        if labels is not None:
+            totals = labels.group_by("etymology").agg(pl.col("len").sum()).sort(["len", "etymology"], descending=True)
+            out["labels"] = dict(zip(totals["etymology"].to_list(), totals["len"].to_list()))
+            out["label_total"] = sum(out["labels"].values())
+            out["label_source"] = "gold" if config.name == "annotations" else "predicted by the default tagger"
+        return out
+
     def _annotations(self, tsv: Path, mudt_train: Path) -> Iterator[tuple[str, dict]]:
         sentences = read_annotations(tsv)
         treebank = read_conllu(mudt_train)
