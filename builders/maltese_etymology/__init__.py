@@ -146,7 +146,7 @@ class MalteseEtymology(Builder):
                 labels = counts if labels is None else pl.concat([labels, counts])
         if labels is not None:
             totals = labels.group_by("etymology").agg(pl.col("len").sum()).sort(["len", "etymology"], descending=True)
-            out["labels"] = dict(zip(totals["etymology"].to_list(), totals["len"].to_list()))
+            out["labels"] = dict(zip(totals["etymology"].to_list(), totals["len"].to_list(), strict=True))
             out["label_total"] = sum(out["labels"].values())
             out["label_source"] = "gold" if config.name == "annotations" else "predicted by the default tagger"
         return out
