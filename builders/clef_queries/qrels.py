@@ -1,0 +1,71 @@
+"""TREC-format relevance judgements (`qid iteration doc_id relevance`), as CLEF and HC4 ship them.
+
+CLEF qrels name topics by their bare number (`141`); records use the topic-file form (`C141`) so the
+`qrels` and `topics` configs join on `topic_id`. Zero-relevance rows are kept: they are judged documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from curate.errors import InputFormatError
+
+from .langcodes import UnknownLanguageCode, normalize_language
+
+
+@dataclass
+class Judgement:
+    topic_id: str
+    doc_id: str
+    relevance: int
+    line: int
+
+
+def parse_qrels_text(text: str, path: Path, allowed: set[int] | None = None,
+                     topic_id=lambda raw: raw) -> list[Judgement]:
+    """`topic_id` maps the file's id to the record's; `allowed` restricts the relevance grades."""
+    out = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        parts = raw.split()
+        if not parts:
+            continue
+        if len(parts) != 4:
+            raise InputFormatError(path, n, f"expected 4 columns 'topic iteration doc_id relevance', "
+                                   f"found {len(parts)}: {raw.strip()[:80]!r}")
+        try:
+            rel = int(parts[3])
+        except ValueError:
+            raise InputFormatError(path, n, f"relevance {parts[3]!r} is not an integer") from None
+        if allowed is not None and rel not in allowed:
+            raise InputFormatError(path, n, f"relevance {rel} is not one of {sorted(allowed)}")
+        try:
+            tid = topic_id(parts[0])
+        except ValueError as exc:
+            raise InputFormatError(path, n, str(exc)) from None
+        out.append(Judgement(tid, parts[2], rel, n))
+    return out
+
+
+def read_qrels(path: Path, allowed: set[int] | None = None, topic_id=lambda raw: raw) -> list[Judgement]:
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("iso-8859-1")  # doc ids are ASCII; never fail on a stray byte in a comment
+    return parse_qrels_text(text, Path(path), allowed, topic_id)
+
+
+_QRELS_NAME = re.compile(r"^qrels[_-]([A-Za-z]+)(?:[_-]\d{2,4})?(?:\.txt)?$", re.IGNORECASE)
+
+
+def qrels_language(name: str) -> str | None:
+    """Document language of a CLEF qrels file: `qrels_english`, `qrels_EN`, `qrels_en_2003` -> `en`."""
+    m = _QRELS_NAME.match(name)
+    if not m:
+        return None
+    try:
+        return normalize_language(m.group(1))
+    except UnknownLanguageCode:
+        return None
