@@ -1,0 +1,177 @@
+"""Title → Wikidata id through the MediaWiki API, labels through `wbgetentities`, or both from the
+Wikidata JSON dump.
+
+API calls go through `CachedFetcher` (cache, retries, cassette replay) and honour `maxlag`: a lagged
+server answers HTTP 200 with `{"error": {"code": "maxlag"}}` and a `Retry-After` header
+(mediawiki.org/wiki/Manual:Maxlag_parameter), so we wait and ask again.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from curate.errors import CurateError, InputFormatError
+
+WIKIPEDIA_API = "https://en.wikipedia.org/w/api.php"
+WIKIDATA_API = "https://www.wikidata.org/w/api.php"
+BATCH = 50  # the API's limit for titles= and ids= (500 for bots)
+_INVALID_TITLE_CHARS = set("<>[]{}|#")
+
+
+class MaxlagExceeded(CurateError):
+    """The server stayed lagged through every retry."""
+
+
+class MediaWikiApi:
+    def __init__(self, fetcher: Any, url: str, maxlag: int = 5, retries: int = 5, max_wait: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.fetcher, self.url, self.maxlag = fetcher, url, maxlag
+        self.retries, self.max_wait, self.sleep = retries, max_wait, sleep
+        self.lag_waits = 0
+
+    def call(self, params: dict[str, str]) -> dict:
+        params = {**params, "format": "json", "maxlag": str(self.maxlag)}
+        for _ in range(self.retries + 1):
+            response = self.fetcher.get(self.url, params=params)
+            data = response.json()
+            error = data.get("error") if isinstance(data, dict) else None
+            if not error:
+                return data
+            if error.get("code") != "maxlag":
+                raise CurateError(f"{response.url}: API error {error.get('code')}: {error.get('info', '')}")
+            self._forget(params)  # the error came with HTTP 200 and was cached like an answer
+            wait = _retry_after(response.headers.get("Retry-After"), error.get("lag"))
+            self.lag_waits += 1
+            self.sleep(min(wait, self.max_wait))
+        raise MaxlagExceeded(f"{self.url}: still lagged after {self.retries} retries ({error.get('info', '')})")
+
+    def _forget(self, params: dict[str, str]) -> None:
+        cache_dir = getattr(self.fetcher, "cache_dir", None)
+        if cache_dir is None:
+            return
+        from curate.fetch import full_url, request_key
+
+        key = request_key("GET", full_url(self.url, params), {}, b"")
+        (Path(cache_dir) / "index" / f"{key}.json").unlink(missing_ok=True)
+
+
+def _retry_after(header: str | None, lag: Any) -> float:
+    for value in (header, lag):
+        try:
+            return max(1.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return 5.0  # the wait the maxlag manual recommends
+
+
+def batches(items: list[str], size: int = BATCH) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def first_upper(title: str) -> str:
+    return title[:1].upper() + title[1:]
+
+
+def _valid_title(title: str) -> bool:
+    return bool(title) and len(title.encode()) <= 255 and not (_INVALID_TITLE_CHARS & set(title))
+
+
+def query_pageprops(api: MediaWikiApi, titles: list[str]) -> tuple[dict[str, str | None], dict[str, str]]:
+    """asked title → QID (None when missing or without an item), and asked title → the page title it
+    reached through normalisation and redirects."""
+    qids: dict[str, str | None] = {}
+    reached: dict[str, str] = {}
+    for batch in batches(sorted(set(titles))):
+        data = api.call({"action": "query", "prop": "pageprops", "ppprop": "wikibase_item", "redirects": "1",
+                         "formatversion": "2", "titles": "|".join(batch)})
+        query = data.get("query", {})
+        norm = {n["from"]: n["to"] for n in query.get("normalized", [])}
+        redirect = {r["from"]: r["to"] for r in query.get("redirects", [])}
+        pages = query.get("pages", [])
+        pages = pages.values() if isinstance(pages, dict) else pages  # formatversion 1 keys pages by id
+        found = {p["title"]: (p.get("pageprops") or {}).get("wikibase_item") for p in pages if "title" in p}
+        for title in batch:
+            final = norm.get(title, title)
+            final = redirect.get(final, final)
+            qids[title] = found.get(final)
+            reached[title] = final
+    return qids, reached
+
+
+def resolve_titles(api: MediaWikiApi, titles: Iterable[str], title_case: bool = False) -> dict[str, str | None]:
+    """Link target → QID: the title as written, then first letter upper-cased (then str.title() if asked)."""
+    variants: list[Callable[[str], str]] = [lambda t: t, first_upper] + ([str.title] if title_case else [])
+    pending = sorted({t for t in titles if _valid_title(t)})
+    result: dict[str, str | None] = {t: None for t in titles}
+    tried: set[str] = set()
+    for variant in variants:
+        asks = {t: variant(t) for t in pending if variant(t) not in tried}
+        if not asks:
+            continue
+        qids, reached = query_pageprops(api, list(asks.values()))
+        tried.update(asks.values())
+        tried.update(reached.values())
+        for title, ask in asks.items():
+            result[title] = qids.get(ask)
+        pending = [t for t in pending if result[t] is None]
+    return result
+
+
+def fetch_labels(api: MediaWikiApi, qids: Iterable[str], languages: set[str]) -> list[tuple[str, str, str]]:
+    """(qid, lang, label) for the requested ids; missing entities give no rows. All labels are asked for
+    (the `languages` parameter allows only 50 values) and filtered here."""
+    wanted = sorted(set(qids))
+    rows: list[tuple[str, str, str]] = []
+    for batch in batches(wanted):
+        data = api.call({"action": "wbgetentities", "props": "labels", "ids": "|".join(batch)})
+        asked = set(batch)
+        for key, entity in sorted(data.get("entities", {}).items()):
+            if "missing" in entity:
+                continue
+            # a redirected id comes back as its target: file it under the id we asked for
+            names = {key, entity.get("id"), (entity.get("redirects") or {}).get("from")} & asked
+            for qid in sorted(n for n in names if n):
+                rows.extend(_labels_of(qid, entity, languages))
+    return rows
+
+
+def _labels_of(qid: str, entity: dict, languages: set[str]) -> Iterator[tuple[str, str, str]]:
+    for lang, value in sorted((entity.get("labels") or {}).items()):
+        if lang in languages and isinstance(value, dict) and value.get("value"):
+            yield qid, lang, value["value"]
+
+
+def iter_json_dump(path: str | Path) -> Iterator[dict]:
+    """Entities of a Wikidata JSON dump: a JSON array written one entity per line, lines ending in ','."""
+    path = Path(path)
+    opener = bz2.open if path.suffix == ".bz2" else gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip().rstrip(",")
+            if line in ("", "[", "]"):
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError as e:
+                raise InputFormatError(path, lineno, f"not a JSON entity line: {e}") from None
+
+
+def dump_tables(path: str | Path, languages: set[str], site: str = "enwiki") -> tuple[list, list]:
+    """(qid, lang, label) rows and (title, qid) sitelink rows for the items of a JSON dump."""
+    labels: list[tuple[str, str, str]] = []
+    titles: list[tuple[str, str]] = []
+    for entity in iter_json_dump(path):
+        if entity.get("type") != "item" or "id" not in entity:
+            continue  # properties and lexemes
+        labels.extend(_labels_of(entity["id"], entity, languages))
+        link = (entity.get("sitelinks") or {}).get(site)
+        if link and link.get("title"):
+            titles.append((link["title"], entity["id"]))
+    return labels, titles
