@@ -64,6 +64,7 @@ def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) 
     start = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[str, int, str]] = []
+    shared_units: list[str] | None = None
     for config in configs:
         stage = staging_dir(out_dir, config.name)
         fp = _fingerprint(builder, config.name, opts)
@@ -85,7 +86,14 @@ def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) 
             raise CurateError(f"{builder.name}/{config.name}: no work units to build")
         write_json_atomic(stage / "units.json", units)
         write_json_atomic(stage / "prepare.json", {"skipped": dict(ctx.skipped)})
-        jobs.extend((config.name, i, u) for i, u in enumerate(units))
+        if builder.shared_work_units:
+            if shared_units is not None and units != shared_units:
+                raise CurateError(f"{builder.name}: shared_work_units requires the same units for every config")
+            shared_units = units
+        else:
+            jobs.extend((config.name, i, u) for i, u in enumerate(units))
+    if shared_units is not None:
+        jobs = [("*", i, u) for i, u in enumerate(shared_units)]
     dispatch_units(builder, names, jobs, opts)
     if opts.executor == "slurm":
         return {"status": "submitted", "out_dir": str(out_dir), "logging_dir": str(out_dir / ".curate")}

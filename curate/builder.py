@@ -118,6 +118,7 @@ class Builder:
     manual_download_instructions: ClassVar[str | None] = None
     id_field: ClassVar[str | None] = None  # names a record in error messages
     max_shard_bytes: ClassVar[int] = 256 * 1024 * 1024
+    shared_work_units: ClassVar[bool] = False  # one pass over a unit yields every config: see generate_many
 
     # ---- declarations -------------------------------------------------------------------------
     def features(self, config: BuilderConfig) -> datasets.Features:
@@ -133,6 +134,11 @@ class Builder:
 
     def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
         """Yield `(split, record)` pairs for one work unit, in a deterministic order."""
+        raise NotImplementedError
+
+    def generate_many(self, unit: str, ctx: BuildContext, configs: list[str]) -> Iterator[tuple[str, str, dict]]:
+        """For `shared_work_units` builders: yield `(config, split, record)` for all `configs` in one pass
+        (expensive parsing done once, not once per config). `ctx.config` is the first of `configs`."""
         raise NotImplementedError
 
     def prepare(self, ctx: BuildContext) -> None:

@@ -91,42 +91,66 @@ def write_text_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, stage: Path) -> dict:
-    """Generate one work unit into per-split part files; `done.json` is written last."""
-    target = unit_dir(stage, index, unit)
-    if (target / "done.json").exists():
-        return json.loads((target / "done.json").read_text())
-    shutil.rmtree(target, ignore_errors=True)  # leftovers of a killed attempt
-    target.mkdir(parents=True)
+def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir: Path,
+             configs: list[str]) -> dict:
+    """Generate one work unit into per-config, per-split part files; each `done.json` is written last.
+
+    A builder with `shared_work_units` produces every requested config in one pass over the unit
+    (e.g. one dump parse for 93 languages); otherwise `configs` is just `[ctx.config.name]`."""
+    targets = {c: unit_dir(staging_dir(out_dir, c), index, unit) for c in configs}
+    if all((t / "done.json").exists() for t in targets.values()):
+        return _merged_summary(unit, [json.loads((t / "done.json").read_text()) for t in targets.values()])
+    writers: dict[tuple[str, str], ArrowShardWriter] = {}
+    for c, target in targets.items():
+        shutil.rmtree(target, ignore_errors=True)  # leftovers of a killed attempt
+        target.mkdir(parents=True)
+        config = builder.config(c)
+        schema = hf_schema(builder.features(config))
+        for s in builder.splits_for(config):
+            writers[c, s] = ArrowShardWriter(target / s, schema, max_shard_bytes=1 << 62, builder=builder.name,
+                                             id_field=builder.id_field)
     ctx.skipped = Counter()
-    config = ctx.config
-    schema = hf_schema(builder.features(config))
-    splits = builder.splits_for(config)
-    writers = {
-        s: ArrowShardWriter(target / s, schema, max_shard_bytes=1 << 62, builder=builder.name, id_field=builder.id_field)
-        for s in splits
-    }
-    rows: Counter = Counter()
+    if builder.shared_work_units:
+        stream = builder.generate_many(unit, ctx, configs)
+    else:
+        stream = ((ctx.config.name, split, record) for split, record in builder.generate(unit, ctx))
+    rows: dict[str, Counter] = {c: Counter() for c in configs}
     try:
-        for split, record in builder.generate(unit, ctx):
-            if split not in writers:
-                raise CurateError(f"{builder.name}/{config.name}: unit {unit!r} yielded unknown split {split!r}")
-            if ctx.max_examples is not None and rows[split] >= ctx.max_examples:
+        for c, split, record in stream:
+            if (c, split) not in writers:
+                raise CurateError(f"{builder.name}: unit {unit!r} yielded unknown config/split {c!r}/{split!r}")
+            if ctx.max_examples is not None and rows[c][split] >= ctx.max_examples:
                 continue
-            writers[split].write(record)
-            rows[split] += 1
+            writers[c, split].write(record)
+            rows[c][split] += 1
         for w in writers.values():
             w.close()
     except BaseException:
         for w in writers.values():
             w.abort()
         raise
-    summary = {"unit": unit, "rows": dict(rows), "skipped": dict(ctx.skipped)}
-    write_json_atomic(target / "done.json", summary)
-    return summary
+    summaries = []
+    for c, target in targets.items():
+        summary = {"unit": unit, "rows": dict(rows[c]), "skipped": dict(ctx.skipped)}
+        write_json_atomic(target / "done.json", summary)
+        summaries.append(summary)
+    return _merged_summary(unit, summaries)
 
 
-Job = tuple[str, int, str]  # (config name, unit index within its config, unit id)
+def _merged_summary(unit: str, summaries: list[dict]) -> dict:
+    return {"unit": unit, "rows": {"all": sum(sum(s["rows"].values()) for s in summaries)}}
+
+
+Job = tuple[str, int, str]  # (config name, or "*" for all configs of a shared unit; unit index; unit id)
+
+
+def job_configs(job: Job, config_names: list[str]) -> list[str]:
+    return list(config_names) if job[0] == "*" else [job[0]]
+
+
+def job_done(job: Job, config_names: list[str], out_dir: Path) -> bool:
+    return all((unit_dir(staging_dir(out_dir, c), job[1], job[2]) / "done.json").exists()
+               for c in job_configs(job, config_names))
 
 
 class BuildUnitsStep(PipelineStep):
@@ -135,11 +159,12 @@ class BuildUnitsStep(PipelineStep):
     name = "curate build units"
     type = "🏗 - BUILD"
 
-    def __init__(self, builder_name: str, opts: BuildOptions, jobs: list[Job]):
+    def __init__(self, builder_name: str, opts: BuildOptions, jobs: list[Job], config_names: list[str]):
         super().__init__()
         self.builder_name = builder_name
         self.opts = opts
         self.jobs = jobs
+        self.config_names = config_names
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         from curate.registry import get_builder
@@ -149,12 +174,12 @@ class BuildUnitsStep(PipelineStep):
         builder = get_builder(self.builder_name)
         contexts: dict[str, BuildContext] = {}
         for k in range(rank, len(self.jobs), world_size):
-            config_name, index, unit = self.jobs[k]
-            if config_name not in contexts:
-                contexts[config_name] = make_context(builder, builder.config(config_name), self.opts)
-            stage = staging_dir(self.opts.out_dir, config_name)
+            job = self.jobs[k]
+            configs = job_configs(job, self.config_names)
+            if configs[0] not in contexts:
+                contexts[configs[0]] = make_context(builder, builder.config(configs[0]), self.opts)
             with self.track_time():
-                summary = run_unit(builder, contexts[config_name], index, unit, stage)
+                summary = run_unit(builder, contexts[configs[0]], job[1], job[2], self.opts.out_dir, configs)
             self.stat_update("units")
             self.stat_update("rows", value=sum(summary["rows"].values()))
         yield from ()
@@ -220,8 +245,8 @@ def make_executor(pipeline: list, tasks: int, opts: BuildOptions, logging_dir: P
     raise CurateError(f"unknown executor {opts.executor!r}; valid: {', '.join(EXECUTORS)}")
 
 
-def pending_jobs(jobs: list[Job], out_dir: Path) -> list[Job]:
-    return [j for j in jobs if not (unit_dir(staging_dir(out_dir, j[0]), j[1], j[2]) / "done.json").exists()]
+def pending_jobs(jobs: list[Job], config_names: list[str], out_dir: Path) -> list[Job]:
+    return [j for j in jobs if not job_done(j, config_names, out_dir)]
 
 
 def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], opts: BuildOptions) -> None:
@@ -230,10 +255,10 @@ def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], o
     On Slurm the units go out as one job array, followed by a dependent finalize job; the command
     returns once both are submitted."""
     root = Path(opts.out_dir) / ".curate"
-    if not pending_jobs(jobs, opts.out_dir) and opts.executor != "slurm":
+    if not pending_jobs(jobs, config_names, opts.out_dir) and opts.executor != "slurm":
         return
     tasks = max(1, min(len(jobs), max(opts.workers, 1) * 4, 1000))
-    executor = make_executor([BuildUnitsStep(builder.name, opts, jobs)], tasks, opts, root / "units")
+    executor = make_executor([BuildUnitsStep(builder.name, opts, jobs, config_names)], tasks, opts, root / "units")
     if opts.executor == "slurm":
         finalize = make_executor([FinalizeStep(builder.name, config_names, opts)], 1, opts, root / "finalize",
                                  depends=executor)
@@ -242,14 +267,15 @@ def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], o
     if not opts.verbose:
         quiet_datatrove()
     stop = threading.Event()
-    monitor = threading.Thread(target=_progress, args=(opts.out_dir, jobs, stop, opts.progress), daemon=True)
+    monitor = threading.Thread(target=_progress, args=(opts.out_dir, jobs, config_names, stop, opts.progress),
+                               daemon=True)
     monitor.start()
     try:
         executor.run()
     finally:
         stop.set()
         monitor.join()
-    missing = pending_jobs(jobs, opts.out_dir)
+    missing = pending_jobs(jobs, config_names, opts.out_dir)
     if missing:
         raise CurateError(
             f"{builder.name}: {len(missing)} work unit(s) failed (first: {missing[0][0]}/{missing[0][2]}); "
@@ -257,7 +283,7 @@ def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], o
         )
 
 
-def _progress(out_dir: Path, jobs: list[Job], stop: threading.Event, enabled: bool) -> None:
+def _progress(out_dir: Path, jobs: list[Job], config_names: list[str], stop: threading.Event, enabled: bool) -> None:
     from tqdm import tqdm
 
     start = time.monotonic()
@@ -266,17 +292,17 @@ def _progress(out_dir: Path, jobs: list[Job], stop: threading.Event, enabled: bo
     rows = 0
     while True:
         finished = stop.is_set()
-        for k, (config, index, unit) in enumerate(jobs):
-            if k in seen:
+        for k, job in enumerate(jobs):
+            if k in seen or not job_done(job, config_names, out_dir):
                 continue
-            marker = unit_dir(staging_dir(out_dir, config), index, unit) / "done.json"
-            if marker.exists():
-                seen.add(k)
+            seen.add(k)
+            for c in job_configs(job, config_names):
                 try:
+                    marker = unit_dir(staging_dir(out_dir, c), job[1], job[2]) / "done.json"
                     rows += sum(json.loads(marker.read_text())["rows"].values())
                 except (OSError, ValueError, KeyError):
                     pass
-                bar.update(1)
+            bar.update(1)
         bar.set_postfix(rows=rows, rows_per_s=f"{rows / max(time.monotonic() - start, 1e-9):.0f}")
         if finished:
             break

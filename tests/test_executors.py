@@ -67,9 +67,11 @@ def test_slurm_job_array_then_dependent_finalize(tmp_path):
 
 def test_ray_executor_builds_the_same_bytes(tmp_path):
     out = tmp_path / "out"
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+    # a loaded 2-core CI box can take a while to register the raylet; give it time instead of failing
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
+           "RAY_raylet_start_wait_time_s": "120"}
     proc = subprocess.run([sys.executable, "-m", "curate.cli", "build", "maltese-etymology", "--sample", "--out",
                            str(out), "--executor", "ray", "--workers", "2"],
-                          env=env, capture_output=True, text=True, cwd=REPO, timeout=300)
+                          env=env, capture_output=True, text=True, cwd=REPO, timeout=600, start_new_session=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert shard_hashes(out) == _local_reference(tmp_path)

@@ -65,6 +65,7 @@ class EntityCodeSwitch(Builder):
         "Download an English pages-articles dump, e.g. enwiki-latest-pages-articles-multistream.xml.bz2 and its "
         "-index.txt.bz2 from https://dumps.wikimedia.org/enwiki/latest/, and pass it with --dump PATH.")
     id_field = "id"
+    shared_work_units = True  # one dump parse and one label join per batch serve all 93 configs
 
     def features(self, config: BuilderConfig) -> Any:
         return _features(config.name)
@@ -99,6 +100,10 @@ class EntityCodeSwitch(Builder):
         source = self._source(ctx)
         for record in source.records(unit, ctx.config.name):
             yield "train", record
+
+    def generate_many(self, unit: str, ctx: BuildContext, configs: list[str]) -> Iterator[tuple[str, str, dict]]:
+        for language, record in self._source(ctx).records_many(unit, configs):
+            yield language, "train", record
 
     def card_context(self, config: BuilderConfig, tables: dict[str, Any]) -> dict[str, Any]:
         table = tables.get("train")

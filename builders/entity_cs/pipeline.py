@@ -66,24 +66,33 @@ def cs_record(s: EnSentence, qids: list[str | None], lang: str, labels: dict[int
 def batch_records(sentences: list[EnSentence], qid_of: dict[str, str | None], labels: pl.DataFrame | None,
                   recipe: Recipe, language: str) -> Iterator[dict]:
     """Records of config `language` ("en" or a target language) for one batch of sentences."""
+    for _, record in batch_records_many(sentences, qid_of, labels, recipe, [language]):
+        yield record
+
+
+def batch_records_many(sentences: list[EnSentence], qid_of: dict[str, str | None], labels: pl.DataFrame | None,
+                       recipe: Recipe, languages: list[str]) -> Iterator[tuple[str, dict]]:
+    """`(language, record)` for every requested config in one pass: the candidate and label joins run
+    once per batch for all languages, not once per language."""
     qids = [[qid_of.get(lk.target) for lk in s.sent.links] for s in sentences]
-    if language == "en":
-        for s, q in zip(sentences, qids, strict=False):
-            yield en_record(s, q)
-        return
-    if labels is None or labels.is_empty():
+    if "en" in languages:
+        for s, q in zip(sentences, qids, strict=True):
+            yield "en", en_record(s, q)
+    wanted = [lang for lang in languages if lang != "en"]
+    if not wanted or labels is None or labels.is_empty():
         return
     entities = pl.DataFrame([(i, j, q) for i, row in enumerate(qids) for j, q in enumerate(row) if q],
                             schema=ENTITY_SCHEMA, orient="row")
     candidates = candidate_languages(entities, labels)
-    chosen = [i for i, langs in sorted(candidates.items())
-              if language in recipe.choose_languages(sentences[i].id, langs)]
-    if not chosen:
+    pairs = [(i, lang) for i, langs in sorted(candidates.items())
+             for lang in recipe.choose_languages(sentences[i].id, langs) if lang in wanted]
+    if not pairs:
         return
-    choices = pl.DataFrame([(i, language) for i in chosen], schema=CHOICE_SCHEMA, orient="row")
-    texts = switched_texts(entities, choices, labels)
-    for i in chosen:
-        yield cs_record(sentences[i], qids[i], language, texts.get((i, language), {}))
+    texts = switched_texts(entities, pl.DataFrame(pairs, schema=CHOICE_SCHEMA, orient="row"), labels)
+    for lang in wanted:  # config by config, sentences in order within each: deterministic part files
+        for i, chosen in pairs:
+            if chosen == lang:
+                yield lang, cs_record(sentences[i], qids[i], lang, texts.get((i, lang), {}))
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:

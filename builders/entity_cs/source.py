@@ -13,7 +13,7 @@ import polars as pl
 
 from builders.entity_cs.dump import ByteRange, iter_pages, multistream_ranges, read_multistream_index
 from builders.entity_cs.labels import LABEL_SCHEMA, for_languages, label_frame
-from builders.entity_cs.pipeline import batch_records, chunks, page_sentences
+from builders.entity_cs.pipeline import batch_records_many, chunks, page_sentences
 from builders.entity_cs.recipe import ENTITYCS_LANGUAGES, Recipe
 from builders.entity_cs.wikidata import (
     WIKIDATA_API,
@@ -161,6 +161,11 @@ class EntitySource:
 
     # ---- records ---------------------------------------------------------------------------------------
     def records(self, unit: str, language: str) -> Iterator[dict]:
+        for _, record in self.records_many(unit, [language]):
+            yield record
+
+    def records_many(self, unit: str, languages: list[str]) -> Iterator[tuple[str, dict]]:
+        """`(language, record)` for all requested configs from one parse of the unit."""
         path, rng = unit_location(unit, dump_files(self.ctx, self.sample_dir))
         for pages in chunks(self._articles(path, rng), self.pages_per_batch):
             sentences = [s for page in pages for s in page_sentences(page, self.recipe, self.ctx.skip)]
@@ -168,9 +173,9 @@ class EntitySource:
                 continue
             qid_of = self._resolve({lk.target for s in sentences for lk in s.sent.links})
             labels = None
-            if language != "en":
+            if any(lang != "en" for lang in languages):
                 labels = self._labels({q for q in qid_of.values() if q})
-            yield from batch_records(sentences, qid_of, labels, self.recipe, language)
+            yield from batch_records_many(sentences, qid_of, labels, self.recipe, languages)
 
     def _articles(self, path: Path, rng: ByteRange | None) -> Iterator:
         for page in iter_pages(path, rng):
