@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import shutil
@@ -14,7 +13,8 @@ from typing import Any
 from curate.builder import Builder
 from curate.errors import CurateError
 from curate.finalize import assemble_config
-from curate.run import BuildOptions, dispatch_units, make_context, staging_dir, write_json_atomic
+from curate.io import file_sha256, write_json_atomic
+from curate.run import BuildOptions, dispatch_units, make_context, staging_dir
 
 MANIFEST = "manifest.json"
 TOOLS = ("curate", "datasets", "datatrove", "pyarrow", "polars", "huggingface_hub", "transformers", "torch")
@@ -28,14 +28,6 @@ def tool_versions() -> dict[str, str]:
         except PackageNotFoundError:
             pass
     return out
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fingerprint(builder: Builder, config: str, opts: BuildOptions) -> dict[str, Any]:

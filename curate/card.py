@@ -92,7 +92,7 @@ def load_tables(out_dir: Path, config: str, splits: list[str]) -> dict[str, Any]
 
 
 def write_card(builder: Builder, manifest: dict[str, Any], out_dir: Path) -> Path:
-    from curate.run import write_text_atomic
+    from curate.io import write_text_atomic
 
     tables = {name: load_tables(out_dir, name, list(e["splits"])) for name, e in manifest["configs"].items()}
     text = render_card(builder, manifest, tables)

@@ -29,10 +29,8 @@ import hashlib
 import io
 import json
 import logging
-import os
 import random
 import re
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -50,6 +48,7 @@ from requests.structures import CaseInsensitiveDict
 
 from curate import __version__
 from curate.errors import CurateError, InputFormatError
+from curate.io import atomic_write
 
 try:  # POSIX: cross-process rate limiting; elsewhere the limit holds per process only
     import fcntl
@@ -171,19 +170,6 @@ def challenge_detail(status: int, headers: Mapping[str, str], content: bytes) ->
         if marker in head:
             return f"challenge page ({marker.decode()})"
     return None
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder + rename: readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---- the response --------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from curate.builder import Builder, BuilderConfig
-from curate.run import staging_dir, unit_dir, write_json_atomic
+from curate.io import write_json_atomic
+from curate.run import staging_dir, unit_dir
 from curate.shards import ArrowShardWriter, hf_schema, read_batches
 
 

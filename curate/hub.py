@@ -12,7 +12,6 @@ Token: `HF_TOKEN` or the saved login (`huggingface_hub.get_token()`); never prin
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -24,6 +23,7 @@ import yaml
 
 from curate import __version__
 from curate.errors import CurateError, InputFormatError
+from curate.io import file_sha256
 
 ROW_GROUP_BYTES = 64 * 1024 * 1024  # row groups of at most ~64 MB of Arrow data: the viewer pages by row group
 
@@ -34,14 +34,6 @@ class UploadFile:
     local_path: Path
     size: int
     rows: int | None = None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def arrow_to_parquet(shard: Path, target: Path) -> int:
@@ -158,7 +150,7 @@ def plan_upload(build_dir: Path, staging: Path) -> UploadPlan:
 def _verify_shard(local: Path, shard: dict[str, Any], manifest_path: Path) -> None:
     if not local.is_file():
         raise CurateError(f"{local}: shard listed in {manifest_path} is missing")
-    if local.stat().st_size != shard["bytes"] or _sha256(local) != shard["sha256"]:
+    if local.stat().st_size != shard["bytes"] or file_sha256(local) != shard["sha256"]:
         raise CurateError(f"{local}: does not match its sha256/size in {manifest_path}; rebuild it")
 
 

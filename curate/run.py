@@ -9,7 +9,6 @@ the final shards depend only on the records, never on which worker produced them
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import threading
@@ -23,6 +22,7 @@ from datatrove.pipeline.base import PipelineStep
 
 from curate.builder import BuildContext, Builder, BuilderConfig
 from curate.errors import CurateError
+from curate.io import write_json_atomic
 from curate.shards import ArrowShardWriter, hf_schema
 
 EXECUTORS = ("local", "slurm", "ray")
@@ -70,25 +70,6 @@ def staging_dir(out_dir: Path, config: str) -> Path:
 def unit_dir(stage: Path, index: int, unit: str) -> Path:
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", unit)[:80]
     return stage / "parts" / f"{index:06d}-{safe}"
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(payload, f, indent=2, sort_keys=True, ensure_ascii=False)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir: Path,

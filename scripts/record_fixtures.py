@@ -33,7 +33,8 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from curate.fetch import CONTENT_HEADERS, DROPPED_RESPONSE_HEADERS, CachedFetcher, atomic_write
+from curate.fetch import CONTENT_HEADERS, DROPPED_RESPONSE_HEADERS, CachedFetcher
+from curate.io import atomic_write
 
 EXTENSIONS = {"html": ".html", "xhtml": ".xhtml", "json": ".json", "xml": ".xml", "sparql": ".json",
               "plain": ".txt", "csv": ".csv", "tab-separated": ".tsv"}
