@@ -77,3 +77,15 @@ def test_transliterator_transform():
     assert t({"id": 2}) is None and t.stats["dropped_no_token_list"] == 1
     with pytest.raises(ValueError):
         Transliterator(mode="candidates")
+
+
+def test_batched_transliteration_matches_one_by_one():
+    from curate.transliteration import MalteseTransliterator
+
+    engine = MalteseTransliterator("deterministic", closed_class=True)
+    for preset in ("translit_all", "translit_arabic", "mixed"):
+        p = ConditionalPipeline(preset)
+        out = p.apply_tokens(TOKENS, LABELS)
+        todo = [i for i, label in enumerate(LABELS) if PIPELINE_PRESETS[preset].get(label) == "transliterate"]
+        assert [out[i] for i in todo] == [engine.transliterate(TOKENS[i]) for i in todo]
+        assert p.stats["transliterated"] == len(todo)

@@ -172,3 +172,41 @@ def test_uncached_and_cached_runs_agree():
     b = MalteseTransliterator(closed_class=True)
     assert a.tokens(tokens) == b.tokens(tokens)
     assert a.stats == b.stats and a.stats["tokens"] == len(tokens)
+
+
+def test_fast_candidate_expansion_matches_plain_product():
+    # `generate` builds paths from two deduplicated halves and skips deduplication when the halves
+    # prove the paths distinct; check it against the plain definition (every path of every chain,
+    # first occurrences in lattice order, cut at the cap), on tokens whose paths collide
+    # (`accountant`: 144 paths, 108 distinct), that branch (`il-`) or that are long (chunked, capped)
+    import itertools
+
+    from curate.transliteration.candidates import CandidateGenerator, _expand
+
+    # synthetic chains whose paths collide across the cut between the halves (`"" + "a" == "a" + ""`)
+    for chain in ([("", "a")] * 8, [("x", "y", "z")] * 3 + [("a", "ab"), ("c", "bc")] + [("x", "y")] * 3):
+        paths, distinct = _expand(chain)
+        paths = list(paths)
+        assert list(dict.fromkeys(paths)) == list(dict.fromkeys(map("".join, itertools.product(*chain))))
+        assert not distinct or len(set(paths)) == len(paths)
+    gen = CandidateGenerator()
+    for token in ["accountant", "koordinatur", "weekends", "jeanne", "il-", "tal-", "għandhom", "ħabib",
+                  "x", "", "kkkkkkkkkkkkkkkk", "internazzjonalizzazzjoni"]:
+        paths = (map("".join, itertools.product(*chain)) for chain in gen.segmentations(token))
+        expected = list(itertools.islice(dict.fromkeys(itertools.chain.from_iterable(paths)), 1001))
+        for cap in (1, 7, 1000):
+            found = gen.generate(token, cap)
+            assert found.candidates == tuple(expected[:cap]), (token, cap)
+            assert found.capped == (len(expected) > cap)
+
+
+def test_batch_api_and_counters_match_one_by_one():
+    tokens = ["Il-", "karozza", "il-", "x✓y", "", "u", "ħabib", "x✓y", "karozza", "\ue000a"] * 2
+    for kwargs in ({"closed_class": True}, {"mode": "candidates", "max_candidates": 3}, {"unmapped": "token"}):
+        batch, single = MalteseTransliterator(**kwargs), MalteseTransliterator(**kwargs, cache_size=0)
+        assert batch.transliterate_many(tokens) == [single.transliterate(t) for t in tokens]
+        assert batch.stats == single.stats and batch.stats["tokens"] == len(tokens)
+        assert batch.transliterate_many([]) == [] and batch.stats["tokens"] == len(tokens)
+    small = MalteseTransliterator(cache_size=3)  # refills mid-stream: a batch's cached types survive
+    for chunk in (tokens[:4], tokens[2:9], tokens[8:]):
+        assert small.transliterate_many(chunk) == MalteseTransliterator().transliterate_many(chunk)

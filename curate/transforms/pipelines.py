@@ -79,6 +79,7 @@ class ConditionalPipeline(Transform):
         self.transliterator = transliterator or MalteseTransliterator("deterministic", closed_class=True)
         self.tokens_key, self.labels_key = tokens_key, labels_key
         self.output_key = output_key or f"tokens_{self.preset}"
+        self._transliterate_one = self._transliterate  # one bound method: `apply_tokens` batches it by identity
         self.actions: dict[str, Callable[[str], str]] = {}
         for label, action in actions.items():
             if label not in MERGED_LABELS:
@@ -90,7 +91,7 @@ class ConditionalPipeline(Transform):
             return action
         if action not in ACTIONS:
             raise UnknownNameError("pipeline action", action, list(ACTIONS))
-        return {"keep": lambda t: t, "transliterate": self._transliterate, "translate": self._translate}[action]
+        return {"keep": lambda t: t, "transliterate": self._transliterate_one, "translate": self._translate}[action]
 
     def _transliterate(self, token: str) -> str:
         self.count("transliterated")
@@ -108,13 +109,22 @@ class ConditionalPipeline(Transform):
         """One output per token; `labels` are merged or fine etymology labels, one per token."""
         if len(tokens) != len(labels):
             raise ValueError(f"{len(tokens)} tokens but {len(labels)} etymology labels")
-        out = []
-        for token, label in zip(tokens, labels, strict=True):
+        out = list(tokens)
+        to_transliterate: list[int] = []  # done in one batch call: one cache lookup per token, in C
+        for i, (token, label) in enumerate(zip(tokens, labels, strict=True)):
             merged = FINE_TO_MERGED.get(label, label)
             if merged not in MERGED_LABELS:
                 raise UnknownNameError("etymology label", label, list(MERGED_LABELS) + list(FINE_LABELS))
             action = self.actions.get(merged)
-            out.append(action(token) if action is not None else token)
+            if action is self._transliterate_one:
+                to_transliterate.append(i)
+            elif action is not None:
+                out[i] = action(token)
+        if to_transliterate:
+            texts = self.transliterator.transliterate_many([tokens[i] for i in to_transliterate])
+            for i, text in zip(to_transliterate, texts, strict=True):
+                out[i] = text
+            self.count("transliterated", len(to_transliterate))
         return out
 
     def apply(self, record: dict) -> dict | None:

@@ -18,9 +18,13 @@ def drop_diacritics(text: str, diacritics: frozenset[str]) -> str:
 
 
 def rewrite_pattern(tables: Tables) -> re.Pattern[str]:
-    # Longest first so that at one start position the longest rule wins (no current table needs it).
-    keys = sorted(tables.rewrites, key=lambda k: (-len(k), k))
-    return re.compile("|".join(re.escape(k) for k in keys))
+    """The rewrite inputs as one alternation grouped by first character (`għ|ie|bb` → `b(?:b)|g(?:ħ)|
+    i(?:e)`), which `re` scans about twice as fast. No input is a prefix of another (`Tables.check`),
+    so at most one can match at a position and the grouping keeps leftmost-match semantics."""
+    rests: dict[str, list[str]] = {}
+    for key in sorted(tables.rewrites):
+        rests.setdefault(key[0], []).append(re.escape(key[1:]))
+    return re.compile("|".join(f"{re.escape(c)}(?:{'|'.join(r)})" for c, r in rests.items()))
 
 
 def unmapped_pattern(tables: Tables) -> re.Pattern[str]:
@@ -59,12 +63,13 @@ class DeterministicMapper:
         """Map many tokens with one regex pass and one `str.translate` over a newline-joined blob
         (no table maps or rewrites a newline, so tokens cannot interact); tokens that contain a
         newline themselves are mapped one by one."""
-        if any("\n" in t for t in tokens):
+        blob = BOS + f"{EOS}\n{BOS}".join(tokens) + EOS
+        if blob.count("\n") != len(tokens) - 1:
             return [self._map_one(t) for t in tokens]
-        blob = "\n".join(f"{BOS}{t}{EOS}" for t in tokens)
-        blob = self._rewrite_re.sub(self._repl, blob)
-        return blob.translate(self._translate).split("\n")
+        return self._rewrite(blob).translate(self._translate).split("\n")
 
     def _map_one(self, token: str) -> str:
-        marked = self._rewrite_re.sub(self._repl, f"{BOS}{token}{EOS}")
-        return marked.translate(self._translate)
+        return self._rewrite(f"{BOS}{token}{EOS}").translate(self._translate)
+
+    def _rewrite(self, text: str) -> str:
+        return self._rewrite_re.sub(self._repl, text)  # leftmost non-overlapping, as cdrewrite LTR

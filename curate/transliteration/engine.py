@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from operator import countOf, itemgetter
+from functools import partial
+from itertools import filterfalse
+from operator import itemgetter
 from typing import NamedTuple
 
 from curate.errors import UnknownNameError
 from curate.transliteration.candidates import CandidateGenerator
 from curate.transliteration.deterministic import DeterministicMapper
-from curate.transliteration.preprocess import preprocess
+from curate.transliteration.preprocess import preprocess_many
 from curate.transliteration.ranker import CharNgramRanker, Ranker, choose
 from curate.transliteration.tables import BOS, EOS, load_closed_class
 
@@ -35,7 +37,24 @@ class TokenResult(NamedTuple):
     unmapped: tuple[str, ...]  # characters no table covers
 
 
-_CAPPED, _SOURCE, _UNMAPPED = itemgetter(3), itemgetter(4), itemgetter(5)
+_OUTPUT = itemgetter(0)
+Signature = tuple[tuple[str, int], ...]  # the counters one occurrence of a type adds to `stats`
+_PLAIN: Signature = (("source_tables", 1),)
+_LEXICON: Signature = (("source_lexicon", 1),)
+_new_result = partial(tuple.__new__, TokenResult)  # C-level, unlike the generated TokenResult.__new__
+
+
+def signature(res: TokenResult) -> Signature:
+    if res.source == "tables" and not res.unmapped and not res.capped:
+        return _PLAIN  # shared objects for the two common kinds: `_account` counts them by identity
+    if res.source == "lexicon":
+        return _LEXICON
+    sig = [(f"source_{res.source}", 1)]
+    if res.unmapped:
+        sig += [("tokens_with_unmapped_chars", 1), ("unmapped_chars", len(res.unmapped))]
+    if res.capped:
+        sig.append(("capped_tokens", 1))
+    return tuple(sig)
 
 
 def split_clitic(raw: str) -> tuple[str, bool]:
@@ -68,57 +87,61 @@ class MalteseTransliterator:
         self._det = DeterministicMapper() if mode == "deterministic" else None
         self._gen = CandidateGenerator() if mode != "deterministic" else None
         self._rankers = list(rankers) if rankers is not None else ([CharNgramRanker()] if mode == "ranked" else [])
-        self._cache: dict[str, TokenResult] = {}
+        self._cache: dict[str, TokenResult] = {}  # keyed on the raw token: a hit skips preprocessing
+        self._signatures: dict[str, Signature] = {}  # same keys
         self.cache_size = cache_size
         self.stats: Counter = Counter()
 
     # ---- lookup with the per-type cache ---------------------------------------------------------
     def results(self, tokens: Sequence[str]) -> list[TokenResult]:
-        """One result per token. With the cache each type is computed once; with `cache_size=0`
-        every occurrence is computed (still batched)."""
+        """One result per token. With the cache each type is computed once and a repeated type costs a
+        few C-level dict lookups (no Python code runs per token); with `cache_size=0` every occurrence
+        is computed (still batched)."""
         if not self.cache_size:
             found = self._compute_many(list(tokens))
-            self._account(found)
+            self._account(list(map(signature, found)))
             return found
         cache = self._cache
-        missing = [t for t in tokens if t not in cache]
-        if missing:
-            missing = list(dict.fromkeys(missing))
+        if not all(map(cache.__contains__, tokens)):
+            missing = list(dict.fromkeys(filterfalse(cache.__contains__, tokens)))
             if len(cache) + len(missing) > self.cache_size:
                 cache.clear()  # types are Zipfian: refilling is cheap, bookkeeping an LRU is not
-            cache.update(zip(missing, self._compute_many(missing), strict=True))
-        found = [cache[t] for t in tokens]
-        self._account(found)
-        return found
+                self._signatures.clear()
+                missing = list(dict.fromkeys(tokens))  # the batch's cached types were dropped too
+            computed = self._compute_many(missing)
+            cache.update(zip(missing, computed, strict=True))
+            self._signatures.update(zip(missing, map(signature, computed), strict=True))
+        self._account(list(map(self._signatures.__getitem__, tokens)))
+        return list(map(cache.__getitem__, tokens))
 
-    def _account(self, found: list[TokenResult]) -> None:
-        # C-level counting (map/itemgetter): accounting must not cost more than the cached lookups
+    def _account(self, signatures: list[Signature]) -> None:
+        # the two shared signatures are counted in C (`list.count` matches by identity first); only
+        # the rare others (unmapped characters, capped, fallback) are counted one by one
         stats = self.stats
-        stats["tokens"] += len(found)
-        from_tables = countOf(map(_SOURCE, found), "tables")
-        stats["source_tables"] += from_tables
-        if from_tables != len(found):
-            for key, n in Counter(map(_SOURCE, found)).items():
-                if key != "tables":
-                    stats[f"source_{key}"] += n
-        with_unmapped = len(found) - countOf(map(_UNMAPPED, found), ())
-        if with_unmapped:
-            stats["tokens_with_unmapped_chars"] += with_unmapped
-            stats["unmapped_chars"] += sum(map(len, map(_UNMAPPED, found)))
-        capped = sum(map(_CAPPED, found))
-        if capped:
-            stats["capped_tokens"] += capped
+        n = len(signatures)
+        stats["tokens"] += n
+        for common in (_PLAIN, _LEXICON):
+            k = signatures.count(common)
+            if k:
+                stats[common[0][0]] += k
+                n -= k
+        if n:
+            for sig, count in Counter(s for s in signatures if s is not _PLAIN and s is not _LEXICON).items():
+                for key, value in sig:
+                    stats[key] += value * count
 
     def result(self, token: str) -> TokenResult:
         return self.results([token])[0]
 
     # ---- computing ------------------------------------------------------------------------------
     def _compute_many(self, tokens: list[str]) -> list[TokenResult]:
-        pres = [t.lower() if t.isascii() else preprocess(t) for t in tokens]
+        pres = preprocess_many(tokens)
         if self._det is not None:
             out = self._deterministic(pres)
         else:
-            out = [self._nondeterministic(pre) for pre in pres]
+            # one search over the batch tells whether any token has unmapped characters or markers
+            plain = self._gen.unmapped_re.search("".join(pres)) is None
+            out = [self._nondeterministic(pre, plain) for pre in pres]
         if self._lexicon:
             get = self._lexicon.get
             for i, pre in enumerate(pres):
@@ -130,8 +153,8 @@ class MalteseTransliterator:
     def _deterministic(self, pres: list[str]) -> list[TokenResult]:
         det = self._det
         out = [
-            TokenResult(raw, False, (raw,), False, "tables", ()) if raw[-1:] != "+" or raw == "+"
-            else TokenResult(raw.rstrip("+"), True, (raw,), False, "tables", ())
+            _new_result((raw, False, (raw,), False, "tables", ())) if raw[-1:] != "+" or raw == "+"
+            else _new_result((raw.rstrip("+"), True, (raw,), False, "tables", ()))
             for raw in det.map_many(pres)
         ]
         joined = "".join(pres)
@@ -145,15 +168,17 @@ class MalteseTransliterator:
                 out[i] = out[i]._replace(unmapped=unmapped)
         return out
 
-    def _nondeterministic(self, pre: str) -> TokenResult:
-        unmapped = tuple(self._gen.unmapped_re.findall(pre))
-        if BOS in pre or EOS in pre or (unmapped and self.unmapped == "token"):
+    def _nondeterministic(self, pre: str, plain: bool) -> TokenResult:
+        unmapped = () if plain else tuple(self._gen.unmapped_re.findall(pre))
+        if not plain and (BOS in pre or EOS in pre or (unmapped and self.unmapped == "token")):
             return self._fallback(pre, unmapped)
-        found = self._gen.generate(pre, self.max_candidates)
-        if not found.candidates:
+        candidates, capped = self._gen.generate(pre, self.max_candidates)
+        if not candidates:
             return self._fallback(pre, unmapped)
-        raw = self._pick(found.candidates)
-        return TokenResult(*split_clitic(raw), found.candidates, found.capped, "tables", unmapped)
+        raw = self._pick(candidates)
+        if raw[-1:] != "+" or raw == "+":
+            return _new_result((raw, False, candidates, capped, "tables", unmapped))
+        return _new_result((raw.rstrip("+"), True, candidates, capped, "tables", unmapped))
 
     def _fallback(self, pre: str, unmapped: tuple[str, ...]) -> TokenResult:
         return TokenResult(*split_clitic(pre), (pre,), False, "fallback", unmapped)
@@ -174,9 +199,11 @@ class MalteseTransliterator:
         return sorted(set(texts)), res.capped
 
     # ---- sequences ------------------------------------------------------------------------------
-    def tokens(self, tokens: Sequence[str]) -> list[str]:
-        """One output per input token (alignment kept)."""
-        return [r.output for r in self.results(tokens)]
+    def transliterate_many(self, tokens: Sequence[str]) -> list[str]:
+        """One output per input token (alignment kept); the batch form of `transliterate`."""
+        return list(map(_OUTPUT, self.results(tokens)))
+
+    tokens = transliterate_many
 
     def join(self, tokens: Sequence[str], merge_clitics: bool = False) -> str:
         """Running text: outputs joined by spaces; with `merge_clitics` a clitic glues to the next output."""
