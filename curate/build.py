@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import platform
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from curate.builder import Builder
-from curate.errors import CurateError
+from curate.builder import Builder, BuilderConfig
+from curate.errors import CurateError, InputFormatError
 from curate.finalize import assemble_config
 from curate.io import file_sha256, write_json_atomic
 from curate.run import BuildOptions, dispatch_units, make_context, staging_dir
@@ -41,34 +44,73 @@ def load_manifest(out_dir: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def _complete(out_dir: Path, entry: dict[str, Any]) -> bool:
+    """A manifest entry counts as built only if every shard it lists is on disk with its recorded size."""
+    return all((out_dir / sh["path"]).is_file() and (out_dir / sh["path"]).stat().st_size == sh["bytes"]
+               for split in entry.get("splits", {}).values() for sh in split["shards"])
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """One build per output folder at a time: two would race on the same part files."""
+    lock_path = out_dir / ".curate" / "lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CurateError(f"another curate build is writing into {out_dir}; wait for it to finish") from None
+        yield
+
+
 def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) -> dict[str, Any]:
     out_dir = Path(opts.out_dir)
-    names = config_names or list(builder.default_configs or [c.name for c in builder.configs])
+    names = list(dict.fromkeys(config_names or builder.default_configs or [c.name for c in builder.configs]))
     configs = [builder.config(n) for n in names]
     manifest = load_manifest(out_dir)
     if manifest is not None and manifest.get("builder") not in (None, builder.name):
         raise CurateError(f"{out_dir} holds a build of {manifest['builder']!r}; choose another --out")
     done = (manifest or {}).get("configs", {})
     if not opts.overwrite and all(
-        c.name in done and done[c.name].get("fingerprint") == _fingerprint(builder, c.name, opts) for c in configs
+        c.name in done and done[c.name].get("fingerprint") == _fingerprint(builder, c.name, opts)
+        and _complete(out_dir, done[c.name]) for c in configs
     ):
         return {"status": "exists", "manifest": manifest, "out_dir": str(out_dir)}
-    start = time.time()
+    for c in configs:
+        if c.name in done and not opts.overwrite and done[c.name].get("fingerprint") != _fingerprint(builder, c.name,
+                                                                                                    opts):
+            raise CurateError(f"{out_dir / c.name} holds a complete build made with other settings; "
+                              "pass --overwrite to replace it")
     out_dir.mkdir(parents=True, exist_ok=True)
+    with build_lock(out_dir):
+        return _build_locked(builder, configs, names, opts, manifest)
+
+
+def _build_locked(builder: Builder, configs: list[BuilderConfig], names: list[str], opts: BuildOptions,
+                  manifest: dict[str, Any] | None) -> dict[str, Any]:
+    out_dir = Path(opts.out_dir)
+    start = time.time()
+    sources = _sources(builder, opts)  # verifies declared checksums of shipped files before any work
+    if manifest is not None:
+        # the manifest must never describe data that is about to be replaced: drop these configs first
+        for name in names:
+            manifest["configs"].pop(name, None)
+        write_json_atomic(out_dir / MANIFEST, manifest)
     jobs: list[tuple[str, int, str]] = []
     shared_units: list[str] | None = None
     for config in configs:
         stage = staging_dir(out_dir, config.name)
         fp = _fingerprint(builder, config.name, opts)
         fp_path = stage / "build.json"
-        if opts.overwrite:
-            shutil.rmtree(stage, ignore_errors=True)
-            shutil.rmtree(out_dir / config.name, ignore_errors=True)
-        elif fp_path.exists() and json.loads(fp_path.read_text()) != fp:
+        unfinished_other = fp_path.exists() and json.loads(fp_path.read_text()) != fp
+        if unfinished_other and not opts.overwrite:
             raise CurateError(
                 f"{stage} holds an unfinished build with other settings ({fp_path}); "
                 "rerun with the same options to resume, or pass --overwrite"
             )
+        if unfinished_other or (opts.overwrite and not fp_path.exists()):
+            shutil.rmtree(stage, ignore_errors=True)
+        # with --overwrite and the same settings, finished units of an interrupted run are kept (resume)
         stage.mkdir(parents=True, exist_ok=True)
         write_json_atomic(fp_path, fp)
         ctx = make_context(builder, config, opts)
@@ -89,11 +131,12 @@ def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) 
     dispatch_units(builder, names, jobs, opts)
     if opts.executor == "slurm":
         return {"status": "submitted", "out_dir": str(out_dir), "logging_dir": str(out_dir / ".curate")}
-    manifest = finalize_build(builder, names, opts, start)
+    manifest = finalize_build(builder, names, opts, start, sources)
     return {"status": "built", "manifest": manifest, "out_dir": str(out_dir)}
 
 
-def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions, start: float) -> dict[str, Any]:
+def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions, start: float,
+                   sources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Assemble every config from its finished units, then write the card and (last) the manifest."""
     out_dir = Path(opts.out_dir)
     manifest = load_manifest(out_dir) or {"builder": builder.name, "configs": {}}
@@ -104,12 +147,14 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
         prepared = json.loads((stage / "prepare.json").read_text())["skipped"]
         entry["skipped"] = _merge_counts(entry["skipped"], prepared)  # records dropped while listing units
         entry["fingerprint"] = json.loads((stage / "build.json").read_text())
+        entry["sample"] = opts.sample
+        entry["wall_time_s"] = round(time.time() - start, 3)
         manifest["configs"][name] = entry
     manifest.update({
         "builder": builder.name,
         "version": builder.version,
         "license": builder.license,
-        "sources": _sources(builder, opts),
+        "sources": sources if sources is not None else _sources(builder, opts),
         "tools": tool_versions(),
         "wall_time_s": round(time.time() - start, 3),
         "sample": opts.sample,
@@ -119,6 +164,8 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
 
     write_card(builder, manifest, out_dir)
     write_json_atomic(out_dir / MANIFEST, manifest)
+    for name in config_names:  # the staged parts are now in the shards: free the disk they take
+        shutil.rmtree(staging_dir(out_dir, name) / "parts", ignore_errors=True)
     return manifest
 
 
@@ -135,8 +182,11 @@ def _sources(builder: Builder, opts: BuildOptions) -> list[dict[str, Any]]:
     out = []
     for s in builder.sources:
         item = {k: v for k, v in vars(s).items() if v not in (None, "", False)}
-        if s.path and (REPO_ROOT / s.path).exists():
-            item["sha256_verified"] = file_sha256(REPO_ROOT / s.path)
+        if s.path and (REPO_ROOT / s.path).is_file():
+            got = file_sha256(REPO_ROOT / s.path)
+            if s.sha256 and got != s.sha256:
+                raise InputFormatError(REPO_ROOT / s.path, None, f"sha256 {got} differs from the declared {s.sha256}")
+            item["sha256_verified"] = got
         out.append(item)
     if opts.sample:
         sample = builder.sample_dir()

@@ -24,17 +24,34 @@ def size_category(rows: int) -> str:
 
 
 def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str = "arrow") -> dict[str, Any]:
-    configs = []
+    """Hub YAML: `configs` pointing at the data files, plus `dataset_info` (features, split sizes).
+
+    `dataset_info` matters beyond the Hub: `datasets.load_dataset(DIR, config)` keys its cache on the
+    card's YAML, so without split sizes a rebuilt folder would be served from a stale cache."""
+    configs, infos = [], []
     total = 0
-    for i, (name, entry) in enumerate(manifest["configs"].items()):
-        data_files = []
+    default = (builder.default_configs or [None])[0]
+    names = list(manifest["configs"])
+    if default not in names:
+        default = names[0] if names else None
+    for name, entry in manifest["configs"].items():
+        data_files, splits = [], []
         for split, info in entry["splits"].items():
             total += info["rows"]
+            if info["rows"] == 0:
+                continue  # `datasets` refuses a split whose pattern matches no rows
             data_files.append({"split": split, "path": f"{name}/{split}/data-*.{data_format}"})
+            splits.append({"name": split, "num_bytes": sum(s["bytes"] for s in info["shards"]),
+                           "num_examples": info["rows"]})
+        if not data_files:
+            continue
         item: dict[str, Any] = {"config_name": name, "data_files": data_files}
-        if i == 0:
+        if name == default:
             item["default"] = True
         configs.append(item)
+        features = builder.features(builder.config(name))
+        infos.append({"config_name": name, "features": features._to_yaml_list(), "splits": splits,
+                      "dataset_size": sum(x["num_bytes"] for x in splits)})
     meta: dict[str, Any] = {
         "pretty_name": builder.name,
         "license": builder.license or "other",
@@ -43,6 +60,7 @@ def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str =
         "size_categories": [size_category(total)],
         "tags": ["curate"],
         "configs": configs,
+        "dataset_info": infos,
     }
     return {k: v for k, v in meta.items() if v is not None}
 

@@ -9,6 +9,7 @@ the final shards depend only on the records, never on which worker produced them
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import threading
@@ -96,14 +97,18 @@ def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir
     else:
         stream = ((ctx.config.name, split, record) for split, record in builder.generate(unit, ctx))
     rows: dict[str, Counter] = {c: Counter() for c in configs}
+    cap = ctx.max_examples
     try:
         for c, split, record in stream:
             if (c, split) not in writers:
                 raise CurateError(f"{builder.name}: unit {unit!r} yielded unknown config/split {c!r}/{split!r}")
-            if ctx.max_examples is not None and rows[c][split] >= ctx.max_examples:
+            if cap is not None and rows[c][split] >= cap:
+                if all(rows[cc][ss] >= cap for cc, ss in writers):
+                    break  # every split is full: stop generating (a dump is not parsed to its end)
                 continue
             writers[c, split].write(record)
             rows[c][split] += 1
+        stream.close()
         for w in writers.values():
             w.close()
     except BaseException:
@@ -150,8 +155,6 @@ class BuildUnitsStep(PipelineStep):
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         from curate.registry import get_builder
 
-        if not self.opts.verbose:
-            quiet_datatrove()
         builder = get_builder(self.builder_name)
         contexts: dict[str, BuildContext] = {}
         for k in range(rank, len(self.jobs), world_size):
@@ -187,13 +190,51 @@ class FinalizeStep(PipelineStep):
 
 
 def quiet_datatrove() -> None:
-    """datatrove logs every task at INFO on stderr; keep warnings only (stats still land in logging_dir)."""
+    """In the parent: keep warnings on stderr (datatrove logs every task start and stats at INFO)."""
     import sys
 
     from loguru import logger
 
     logger.remove()
     logger.add(sys.stderr, level="WARNING")
+
+
+def _quiet_task_logger(logging_dir: Any, rank: int, local_rank: int = 0, node_rank: int = -1) -> Any:
+    """datatrove's per-task logger with stderr at WARNING; the task log file still gets everything."""
+    import sys
+
+    from loguru import logger
+
+    logger.remove()
+    logfile = logging_dir.open(f"logs/task_{rank:05d}.log", "w")
+    logger.add(sys.stderr, level="WARNING")
+    logger.add(logfile, level="DEBUG", colorize=False)
+    logger.info(f"Launching pipeline for {rank=}")
+    return logfile
+
+
+def _quiet_close_task_logger(logfile: Any) -> None:
+    from loguru import logger
+
+    logger.complete()
+    quiet_datatrove()
+    logfile.close()
+
+
+def install_quiet_task_logger() -> None:
+    """datatrove has no log-level setting, so its executors' logger hooks are swapped (in every process
+    that imports this module: workers unpickle the step, which imports it) unless CURATE_VERBOSE=1."""
+    if os.environ.get("CURATE_VERBOSE") == "1":
+        return
+    import datatrove.executor.base as base
+    import datatrove.executor.ray as ray_executor
+
+    for module in (base, ray_executor):
+        module.add_task_logger = _quiet_task_logger
+        module.close_task_logger = _quiet_close_task_logger
+
+
+install_quiet_task_logger()
 
 
 def make_executor(pipeline: list, tasks: int, opts: BuildOptions, logging_dir: Path, depends: Any = None) -> Any:

@@ -105,6 +105,8 @@ class ArrowShardWriter:
         self.prefix = prefix
         self.durable = durable  # fsync each shard: survives power loss, not just a killed process
         self._names = set(schema.names)
+        # pyarrow turns "abc" into ["a", "b", "c"] for a list field; catch the forgotten tokenisation
+        self._list_fields = [f.name for f in schema if pa.types.is_list(f.type) or pa.types.is_large_list(f.type)]
         self._rows: list[dict] = []
         # rows per batch adapt to the measured row size so a batch stays near batch_bytes (bounded memory
         # without sizing every record in Python); the first batch is small to take that measurement early
@@ -121,6 +123,10 @@ class ArrowShardWriter:
     def write(self, record: dict) -> None:
         if record.keys() != self._names:
             self._fail_keys(record)
+        for name in self._list_fields:
+            if isinstance(record[name], (str, bytes)):
+                raise SchemaError(f"{self.builder}: field {name!r} of {self._record_name(record)} is a string; "
+                                  "the schema expects a list")
         self._rows.append(record)
         if len(self._rows) >= self._batch_limit:
             self._flush_rows()
@@ -208,10 +214,11 @@ class ArrowShardWriter:
             self.abort()
 
     # ---- errors name the builder, the field and the record ------------------------------------------
-    def _record_name(self, record: dict) -> str:
+    def _record_name(self, record: dict, position: int | None = None) -> str:
         if self.id_field and self.id_field in record:
             return f"record {self.id_field}={record[self.id_field]!r}"
-        return f"record #{self.rows_written + 1}"
+        # position within the unflushed buffer; a record not yet buffered comes right after it
+        return f"record #{self.rows_written + (len(self._rows) if position is None else position) + 1}"
 
     def _fail_keys(self, record: dict) -> None:
         missing = sorted(self._names - record.keys())
@@ -223,13 +230,14 @@ class ArrowShardWriter:
         )
 
     def _fail_values(self, rows: list[dict], exc: Exception) -> None:
-        for record in rows:
+        self._rows = []  # _record_name counts from rows_written when given a position
+        for position, record in enumerate(rows):
             for field in self.schema:
                 try:
                     pa.array([record[field.name]], type=field.type)
                 except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as field_exc:
                     raise SchemaError(
-                        f"{self.builder}: field {field.name!r} of {self._record_name(record)} "
+                        f"{self.builder}: field {field.name!r} of {self._record_name(record, position)} "
                         f"does not fit type {field.type}: {field_exc}"
                     ) from None
         raise SchemaError(f"{self.builder}: records do not match the schema: {exc}") from exc

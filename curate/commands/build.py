@@ -49,6 +49,12 @@ def run(args: argparse.Namespace) -> int:
     from curate.registry import get_builder
     from curate.run import BuildOptions
 
+    if args.verbose:
+        os.environ["CURATE_VERBOSE"] = "1"  # read by the workers, which inherit the environment
+        import datatrove.executor.base as base
+        import datatrove.utils.logging as dt_logging
+
+        base.add_task_logger, base.close_task_logger = dt_logging.add_task_logger, dt_logging.close_task_logger
     builder = get_builder(args.name)
     for c in args.configs or []:
         builder.config(c)  # unknown config -> error listing the valid ones
