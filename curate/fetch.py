@@ -436,6 +436,12 @@ class CachedFetcher:
              headers: Mapping[str, str] | None = None) -> FetchResponse:
         return self.request("POST", url, params=params, headers=headers, data=data)
 
+    def forget(self, method: str, url: str, params: Mapping[str, Any] | None = None,
+               headers: Mapping[str, str] | None = None, data: Any = None) -> None:
+        """Drop the cached answer to one request (e.g. an API error a server sent with HTTP 200)."""
+        key = request_key(method.upper(), full_url(url, params), dict(headers or {}), encode_body(data))
+        self.cache._index(key).unlink(missing_ok=True)
+
     def request(self, method: str, url: str, params: Mapping[str, Any] | None = None,
                 headers: Mapping[str, str] | None = None, data: Any = None) -> FetchResponse:
         method = method.upper()

@@ -52,13 +52,9 @@ class MediaWikiApi:
         raise MaxlagExceeded(f"{self.url}: still lagged after {self.retries} retries ({error.get('info', '')})")
 
     def _forget(self, params: dict[str, str]) -> None:
-        cache_dir = getattr(self.fetcher, "cache_dir", None)
-        if cache_dir is None:
-            return
-        from curate.fetch import full_url, request_key
-
-        key = request_key("GET", full_url(self.url, params), {}, b"")
-        (Path(cache_dir) / "index" / f"{key}.json").unlink(missing_ok=True)
+        forget = getattr(self.fetcher, "forget", None)  # test doubles may have no cache
+        if forget is not None:
+            forget("GET", self.url, params=params)
 
 
 def _retry_after(header: str | None, lag: Any) -> float:
