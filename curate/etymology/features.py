@@ -1,0 +1,205 @@
+"""Per-token evidence for the etymology tagger.
+
+Three kinds of input, all computed from the token string alone (so every feature of a type is cached):
+- character ids for the character-level word encoder;
+- lexical evidence: similarity of the token to its Italian and English translations (a loan looks like
+  its source word: `Maġistrat`/`Magistrato`, `petrol`/`petrol`), presence in the translation tables,
+  shape (capitals, digits, punctuation, clitic hyphen/apostrophe), letters that only Maltese (`ħ`, `għ`,
+  `ċ`, `ġ`, `ż`, `q`, `x`) or only English/Italian (`c`, `y`) spell with, and the shipped frequent n-grams;
+- the word memoriser: the label distribution of the lower-cased form in training data (`memoriser.py`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+
+from curate.etymology.lexicon import Lexicon
+
+MALTESE_LETTERS = "ċġħż"
+# Maltese spelling of Romance/English sounds, undone before comparing a token with its translation
+_ROMANCE_SPELLING = (("zzj", "zi"), ("zj", "zi"), ("ċ", "c"), ("ġ", "g"), ("ħ", "h"), ("ż", "z"), ("k", "c"), ("j", "i"))
+PAD, UNK, BOW, EOW = 0, 1, 2, 3  # character ids with a fixed meaning
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def romance_form(text: str) -> str:
+    text = _strip_accents(text.lower().replace("għ", "a"))
+    for src, dst in _ROMANCE_SPELLING:
+        text = text.replace(src, dst)
+    return text
+
+
+def levenshtein(a: str, b: str) -> int:
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def similarity(a: str, b: str) -> float:
+    """1 - normalised edit distance; 0 when either side is empty."""
+    if not a or not b:
+        return 0.0
+    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+
+
+def _bigram_dice(a: str, b: str) -> float:
+    x = {a[i : i + 2] for i in range(len(a) - 1)}
+    y = {b[i : i + 2] for i in range(len(b) - 1)}
+    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+
+
+def _prefix_ratio(a: str, b: str) -> float:
+    n = 0
+    for ca, cb in zip(a, b):
+        if ca != cb:
+            break
+        n += 1
+    return n / max(len(a), 1)
+
+
+# consonant skeletons for comparing a token with its Arabic translation (a Semitic word often keeps
+# its root consonants: ħames/خمسة, gżejjer/جزر): Maltese letters mapped to the Arabic letters of the
+# deterministic transliteration table, Arabic letters folded to the distinctions Maltese keeps
+_MT_CONSONANTS = {
+    "b": "ب", "ċ": "ش", "d": "د", "f": "ف", "ġ": "ج", "g": "ج", "ħ": "ح", "k": "ك", "l": "ل", "m": "م",
+    "n": "ن", "p": "ب", "q": "ق", "r": "ر", "s": "س", "t": "ت", "v": "ف", "x": "ش", "ż": "ز", "z": "ز",
+    "'": "ع", "h": "ه",
+}
+_AR_FOLD = str.maketrans({"ذ": "د", "ظ": "د", "ض": "د", "ص": "س", "ط": "ت", "ث": "ت", "خ": "ح", "غ": "ع",
+                          "ة": "ه", "ك": "ك", "ء": "", "أ": "", "إ": "", "آ": "", "ا": "", "و": "", "ي": "",
+                          "ى": "", "ؤ": "", "ئ": "", "ـ": ""})
+
+
+def maltese_skeleton(token: str) -> str:
+    lower = token.lower().replace("għ", "'")
+    out = [_MT_CONSONANTS[c] for c in lower if c in _MT_CONSONANTS]
+    return "".join(c for i, c in enumerate(out) if i == 0 or c != out[i - 1]).rstrip("ه")
+
+
+def arabic_skeleton(word: str) -> str:
+    word = _strip_accents(word)
+    if word.startswith("ال") and len(word) > 3:
+        word = word[2:]
+    out = [c for c in word.translate(_AR_FOLD) if "\u0621" <= c <= "\u064a"]
+    return "".join(c for i, c in enumerate(out) if i == 0 or c != out[i - 1]).rstrip("ه")
+
+
+def _in_order(needle: str, hay: str) -> float:
+    """Share of `needle`'s letters found in order in `hay` (root consonants surviving affixes)."""
+    it = iter(hay)
+    return sum(c in it for c in needle) / len(needle) if needle else 0.0
+
+
+SHAPE_FEATURES = 18
+ARABIC_FEATURES = 5  # present, identical, latin letters, skeleton similarity, skeleton in order
+PER_LANGUAGE = 7  # en and it: present, sim, romance sim, bigram dice, prefix ratio, identical, multiword
+
+
+def _shape(token: str, lower: str) -> list[float]:
+    alnum = [c for c in token if c.isalnum()]
+    return [
+        float(token[:1].isupper()),
+        float(len(token) > 1 and token.isupper()),
+        float(token.islower()),
+        float(any(c.isdigit() for c in token)),
+        float(bool(alnum) and all(c.isdigit() for c in alnum)),
+        float(not alnum),
+        float("'" in token),
+        float(token.endswith("-")),
+        float(token.endswith("'")),
+        min(len(token), 20) / 20.0,
+        float(any(c in MALTESE_LETTERS for c in lower) or "għ" in lower),
+        float("q" in lower),
+        float("x" in lower),
+        float("ie" in lower),
+        float(any(c in "cy" for c in lower)),
+        float(lower.endswith(("zzjoni", "zzjonijiet", "ment", "tà", "ità", "ija"))),
+        float(any(a == b and a.isalpha() for a, b in zip(lower, lower[1:]))),
+        float(len(alnum) == 1),
+    ]
+
+
+_SHARED_FEATURES: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
+
+
+class TypeFeaturizer:
+    """Turns a token type into (character ids, static feature vector); results are cached per type."""
+
+    def __init__(self, alphabet: str, ngrams: tuple[str, ...], lexicon: Lexicon, max_chars: int, cache_size: int = 500_000):
+        self.char_index = {c: i + 4 for i, c in enumerate(alphabet)}
+        self.ngrams = ngrams
+        self.lexicon = lexicon
+        self.max_chars = max_chars
+        self.cache_size = cache_size
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # static features depend only on the n-grams (the lexicon is the shipped one), so every
+        # featurizer in the process shares them: cross-validation folds compute each type once
+        self._features_cache = _SHARED_FEATURES.setdefault(tuple(ngrams), {})
+
+    @property
+    def n_features(self) -> int:
+        return SHAPE_FEATURES + 2 * PER_LANGUAGE + ARABIC_FEATURES + len(self.ngrams)
+
+    def __call__(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        hit = self._cache.get(token)
+        if hit is None:
+            if len(self._cache) >= self.cache_size:  # bounded memory on endless streams
+                self._cache.clear()
+            features = self._features_cache.get(token)
+            if features is None:
+                if len(self._features_cache) >= self.cache_size:
+                    self._features_cache.clear()
+                features = self._features_cache[token] = self._features(token)
+            hit = self._cache[token] = (self._chars(token), features)
+        return hit
+
+    def _chars(self, token: str) -> np.ndarray:
+        lower = token.lower()
+        if len(lower) > self.max_chars - 2:  # keep both ends: prefixes and suffixes carry the morphology
+            half = (self.max_chars - 2) // 2
+            lower = lower[:half] + lower[-(self.max_chars - 2 - half) :]
+        ids = [BOW] + [self.char_index.get(c, UNK) for c in lower] + [EOW]
+        return np.array(ids + [PAD] * (self.max_chars - len(ids)), dtype=np.int64)
+
+    def _features(self, token: str) -> np.ndarray:
+        lower = token.lower()
+        values = _shape(token, lower)
+        romance = romance_form(token)
+        for lang in ("en", "it"):
+            translation = self.lexicon.tables[lang].get(token)
+            if translation is None:
+                values += [0.0] * PER_LANGUAGE
+                continue
+            t_lower = _strip_accents(translation.lower())
+            values += [
+                1.0,
+                similarity(_strip_accents(lower), t_lower),
+                similarity(romance, romance_form(translation)),
+                _bigram_dice(romance, romance_form(translation)),
+                _prefix_ratio(romance, romance_form(translation)),
+                float(lower == translation.lower()),
+                float(" " in translation.strip()),
+            ]
+        arabic = self.lexicon.tables["ar"].get(token)
+        skeleton = maltese_skeleton(token)
+        arabic_words = [arabic_skeleton(w) for w in (arabic or "").split()] or [""]
+        values += [
+            float(arabic is not None),
+            float(arabic is not None and arabic.lower() == lower),
+            float(arabic is not None and any(c.isascii() and c.isalpha() for c in arabic)),
+            max(similarity(skeleton, w) for w in arabic_words),
+            max(_in_order(skeleton, w) for w in arabic_words),
+        ]
+        values += [float(g in lower) for g in self.ngrams]
+        return np.asarray(values, dtype=np.float32)
