@@ -78,3 +78,38 @@ def test_malformed_conllu_names_file_and_line(tmp_path):
     bad.write_text("# sent_id = a\n# text = x y\n1\tx\t_\tNOUN\t_\t_\t0\troot\t_\t_\n2\ty\t_\tNOUN\n\n")
     with pytest.raises(InputFormatError, match=r"bad.conllu:4: expected 10 tab-separated CoNLL-U columns, got 4"):
         list(read_conllu(bad))
+
+
+def test_mudt_has_predicted_etymology_and_one_column_per_pipeline(built):
+    ds = datasets.load_from_disk(str(built / "mudt"))["validation"]
+    for row in ds.select(range(50)):
+        n = len(row["tokens"])
+        assert len(row["etymology"]) == len(row["etymology_prob"]) == n and not row["etymology_gold"]
+        assert set(row["etymology"]) <= {"Arabic", "Non-Arabic", "Symbol", "Name", "Code-Switching"}
+        assert all(0.0 < p <= 1.0 for p in row["etymology_prob"])
+        for pipeline in ("translit_all", "translit_arabic", "translate_all", "mixed"):
+            assert len(row[f"tokens_{pipeline}"]) == n  # one to one: UD annotations still apply
+        for tok, label, out in zip(row["tokens"], row["etymology"], row["tokens_translit_arabic"], strict=True):
+            if label != "Arabic":
+                assert out == tok  # only Arabic-origin words change script
+
+
+def test_gold_etymology_option_uses_the_annotations(tmp_path):
+    out = tmp_path / "gold"
+    assert main(["build", "maltese-etymology", "--config", "mudt", "--out", str(out), "--no-progress",
+                 "--gold-etymology"]) == 0
+    train = datasets.load_from_disk(str(out / "mudt"))["train"]
+    assert sum(train["etymology_gold"]) == 439
+    first = train[0]
+    gold = read_annotations()[0]
+    assert first["etymology"] == list(gold.merged) and set(first["etymology_prob"]) == {1.0}
+    assert not train[439]["etymology_gold"]
+
+
+def test_sample_build_is_byte_identical_for_1_and_2_workers(tmp_path):
+    from conftest import shard_hashes
+
+    for workers in ("1", "2"):
+        assert main(["build", "maltese-etymology", "--sample", "--out", str(tmp_path / workers), "--workers", workers,
+                     "--no-progress"]) == 0
+    assert shard_hashes(tmp_path / "1") == shard_hashes(tmp_path / "2")

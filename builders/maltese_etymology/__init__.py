@@ -33,6 +33,7 @@ CITATION = """@inproceedings{micallef-etal-2024-cross,
   url = {https://github.com/UniversalDependencies/UD_Maltese-MUDT}
 }"""
 
+PIPELINES = ("translit_all", "translit_arabic", "translate_all", "mixed")  # `raw` is `tokens` itself
 SPLIT_SEED = 20240408  # fixed: the grouped annotation split must never change between releases
 SPLIT_SHARES = (("train", 0.8), ("validation", 0.1), ("test", 0.1))
 UD_FIELDS = ("lemmas", "upos", "xpos", "feats", "deprels", "deps", "misc")
@@ -115,7 +116,21 @@ class MalteseEtymology(Builder):
         if config.name == "annotations":
             feats = {"index": datasets.Value("int32"), **feats, "etymology_fine": _strings(),
                      "etymology": _strings()}
+        else:
+            feats.update({"etymology": _strings(), "etymology_prob": datasets.Sequence(datasets.Value("float32")),
+                          "etymology_gold": datasets.Value("bool")})
+            feats.update({f"tokens_{p}": _strings() for p in PIPELINES})
         return datasets.Features(feats)
+
+    def extra_build_options(self) -> list[tuple[str, dict]]:
+        return [
+            ("--gold-etymology", {"action": "store_true", "default": None,
+                                  "help": "mudt: use the gold labels for the 439 annotated train sentences "
+                                          "(probability 1.0) instead of the tagger's predictions"}),
+            ("--etymology-model", {"help": "mudt: tagger model folder (default: the shipped model)"}),
+            ("--translate-to", {"choices": ("en", "it", "ar"),
+                                "help": "mudt: lexicon of the translate_all and mixed pipelines (default en)"}),
+        ]
 
     def _paths(self, ctx: BuildContext) -> tuple[Path, Path]:
         if ctx.sample:
@@ -130,8 +145,29 @@ class MalteseEtymology(Builder):
         if unit == "annotations":
             yield from self._annotations(annotations_path, mudt_dir / MUDT_SPLITS["train"])
             return
-        for sent in read_conllu(mudt_dir / MUDT_SPLITS[unit]):
-            yield unit, ud_columns(sent)
+        yield from self._mudt(unit, mudt_dir, annotations_path, ctx)
+
+    def _mudt(self, split: str, mudt_dir: Path, annotations_path: Path, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
+        from curate.transforms.etymology import EtymologyTagger
+        from curate.transforms.pipelines import ConditionalPipeline
+
+        sentences = list(read_conllu(mudt_dir / MUDT_SPLITS[split]))
+        tagged = EtymologyTagger(ctx.options.get("etymology_model")).tag_sentences([s.tokens for s in sentences])
+        gold: dict[str, tuple[str, ...]] = {}
+        if ctx.options.get("gold_etymology") and split == "train":
+            # the annotated sentences are the first MUDT train sentences, in order (checked in _annotations)
+            gold = {s.sent_id: a.merged for s, a in zip(sentences, read_annotations(annotations_path), strict=False)
+                    if tuple(s.tokens) == a.tokens}
+        pipes = [ConditionalPipeline(p, translate_to=ctx.options.get("translate_to", "en")) for p in PIPELINES]
+        for sent, (labels, probs) in zip(sentences, tagged, strict=True):
+            row = ud_columns(sent)
+            if sent.sent_id in gold:
+                labels, probs = list(gold[sent.sent_id]), [1.0] * len(labels)
+                ctx.skip("predictions_replaced_by_gold_sentences")
+            row.update({"etymology": labels, "etymology_prob": probs, "etymology_gold": sent.sent_id in gold})
+            for pipe in pipes:
+                row[f"tokens_{pipe.preset}"] = pipe.apply_tokens(sent.tokens, labels)
+            yield split, row
 
     def card_context(self, config: BuilderConfig, tables: dict) -> dict:
         import polars as pl
@@ -144,6 +180,8 @@ class MalteseEtymology(Builder):
             if "etymology" in frame.columns:
                 counts = frame.select(pl.col("etymology").explode()).group_by("etymology").len()
                 labels = counts if labels is None else pl.concat([labels, counts])
+        if config.name == "mudt":
+            out["pipelines"] = list(PIPELINES)
         if labels is not None:
             totals = labels.group_by("etymology").agg(pl.col("len").sum()).sort(["len", "etymology"], descending=True)
             out["labels"] = dict(zip(totals["etymology"].to_list(), totals["len"].to_list(), strict=True))
