@@ -108,7 +108,8 @@ def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir
                 continue
             writers[c, split].write(record)
             rows[c][split] += 1
-        stream.close()
+        if hasattr(stream, "close"):
+            stream.close()  # lets a generator release its files when stopped early
         for w in writers.values():
             w.close()
     except BaseException:

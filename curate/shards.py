@@ -53,10 +53,12 @@ class _HashingSink:
             self.sha.update(chunk)
 
     def write(self, data: Any) -> int:
-        chunk = bytes(data)
-        self._queue.put(chunk)
-        self.size += len(chunk)
-        return self.f.write(chunk)
+        # pyarrow hands over immutable bytes or a pyarrow.Buffer of the batch's own (refcounted, never
+        # mutated) memory: the hashing thread can read it later without a copy
+        view = memoryview(data)
+        self._queue.put(view)
+        self.size += view.nbytes
+        return self.f.write(view)
 
     def flush(self) -> None:
         self.f.flush()

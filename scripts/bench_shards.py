@@ -1,6 +1,6 @@
 """Benchmark: ArrowShardWriter vs a bare pyarrow IPC stream writer on the same text records.
 
-    python scripts/bench_shards.py --gb 1.0 --out /tmp/bench-shards
+    python scripts/bench_shards.py --gb 1.0 --repeat 3 --out /tmp/bench-shards
 
 Each measurement runs in a fresh subprocess so peak RSS (ru_maxrss) is its own. Reports MB/s for both
 writers, their ratio (target: ours >= 0.8x bare pyarrow), and our peak RSS at 1/10 and at the full size
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -77,6 +79,7 @@ def run_one(mode: str, target_bytes: int, out: Path) -> dict:
 
 
 def measure(mode: str, target_bytes: int, out: Path) -> dict:
+    os.sync()  # the previous run's dirty pages must not be written back during this one
     proc = subprocess.run([sys.executable, __file__, "--child", mode, "--bytes", str(target_bytes), "--out", str(out)],
                           capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -88,22 +91,32 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("/tmp/curate-bench-shards"))
     ap.add_argument("--child", choices=("ours", "bare"))
     ap.add_argument("--bytes", type=int)
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved bare/ours pairs; medians are reported")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(run_one(args.child, args.bytes, args.out)))
         return
     full = int(args.gb * 1e9)
-    results = {
-        "bare_full": measure("bare", full, args.out / "bare"),
-        "ours_full": measure("ours", full, args.out / "ours"),
-        "ours_tenth": measure("ours", full // 10, args.out / "ours10"),
-    }
-    for name, r in results.items():
+    runs: dict[str, list[dict]] = {"bare_full": [], "ours_full": [], "ours_tenth": []}
+    for _ in range(args.repeat):  # interleaved, so drift in machine load hits both writers alike
+        runs["bare_full"].append(measure("bare", full, args.out / "bare"))
+        runs["ours_full"].append(measure("ours", full, args.out / "ours"))
+    runs["ours_tenth"].append(measure("ours", full // 10, args.out / "ours10"))
+    results = {}
+    for name, rs in runs.items():
+        r = dict(rs[0])
+        r["mb_per_s"] = statistics.median(x["mb_per_s"] for x in rs)
+        r["seconds"] = statistics.median(x["seconds"] for x in rs)
+        r["peak_rss_mb"] = max(x["peak_rss_mb"] for x in rs)
+        results[name] = r
         print(f"{name:11s} rows={r['rows']:>9,} payload={r['payload_mb']:8.1f} MB disk={r['disk_mb']:8.1f} MB "
-              f"time={r['seconds']:6.2f} s  {r['mb_per_s']:7.1f} MB/s  peak RSS={r['peak_rss_mb']:6.1f} MB")
+              f"median time={r['seconds']:6.2f} s  {r['mb_per_s']:7.1f} MB/s  peak RSS={r['peak_rss_mb']:6.1f} MB"
+              f"  (runs: {', '.join(format(x['mb_per_s'], '.0f') for x in rs)} MB/s)")
+    ratios = [o["mb_per_s"] / b["mb_per_s"] for o, b in zip(runs["ours_full"], runs["bare_full"], strict=True)]
     ratio = results["ours_full"]["mb_per_s"] / results["bare_full"]["mb_per_s"]
     growth = results["ours_full"]["peak_rss_mb"] / results["ours_tenth"]["peak_rss_mb"]
-    print(f"throughput ratio ours/bare = {ratio:.2f}x (target >= 0.8)")
+    print(f"throughput ratio ours/bare = {ratio:.2f}x of medians (pairwise: {', '.join(f'{r:.2f}' for r in ratios)}; "
+          f"target >= 0.8)")
     print(f"peak RSS ours: {results['ours_tenth']['peak_rss_mb']:.0f} MB at 1/10 size, "
           f"{results['ours_full']['peak_rss_mb']:.0f} MB at full size (x{growth:.2f} for 10x rows; target < 400 MB, flat)")
 
