@@ -12,10 +12,7 @@ generation settings, source language, target language, text), so a rerun transla
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -24,68 +21,9 @@ from typing import Any
 from curate.errors import CurateError
 from curate.transforms.base import Transform
 
-# ISO 639-1 -> the FLORES-200 codes NLLB uses.
-NLLB_CODES = {
-    "en": "eng_Latn", "de": "deu_Latn", "fr": "fra_Latn", "it": "ita_Latn", "es": "spa_Latn", "nl": "nld_Latn",
-    "fi": "fin_Latn", "sv": "swe_Latn", "ru": "rus_Cyrl", "pt": "por_Latn", "zh": "zho_Hans", "ja": "jpn_Jpan",
-    "fa": "pes_Arab", "ky": "kir_Cyrl", "ug": "uig_Arab", "tr": "tur_Latn", "sw": "swh_Latn", "so": "som_Latn",
-    "ar": "arb_Arab", "kk": "kaz_Cyrl", "uz": "uzn_Latn", "az": "azj_Latn", "tk": "tuk_Latn", "tt": "tat_Cyrl",
-    "mt": "mlt_Latn", "bg": "bul_Cyrl", "hu": "hun_Latn", "cs": "ces_Latn", "pl": "pol_Latn", "el": "ell_Grek",
-    "hi": "hin_Deva", "ko": "kor_Hang", "th": "tha_Thai", "da": "dan_Latn",
-}
-ISO3 = {"en": "eng", "de": "deu", "fr": "fra", "it": "ita", "es": "spa", "nl": "nld", "fi": "fin", "sv": "swe",
-        "ru": "rus", "pt": "por", "zh": "zho", "ja": "jpn", "fa": "fas", "ky": "kir", "ug": "uig", "tr": "tur",
-        "sw": "swa", "so": "som", "ar": "ara", "kk": "kaz", "uz": "uzb", "az": "aze", "mt": "mlt"}
-
-
-def model_fingerprint(model: str) -> str:
-    """Identity of a model for the cache: a hub id as given; a local folder by its config and weight files.
-
-    Hashing the first and last MiB of each weight file (plus its size) tells two checkpoints apart without
-    reading gigabytes."""
-    path = Path(model)
-    if not path.is_dir():
-        return model
-    h = hashlib.sha256()
-    for f in sorted(path.iterdir()):
-        if f.name == "config.json" or f.suffix in (".safetensors", ".json", ".model", ".spm"):
-            size = f.stat().st_size
-            h.update(f"{f.name}:{size}".encode())
-            with open(f, "rb") as fh:
-                h.update(fh.read(1 << 20))
-                if size > 2 << 20:
-                    fh.seek(-(1 << 20), os.SEEK_END)
-                    h.update(fh.read())
-    return f"{path.name}@{h.hexdigest()[:16]}"
-
-
-class TranslationCache:
-    """SQLite key-value store: one committed transaction per batch, so an interrupted run keeps its work."""
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(str(path), timeout=60)
-        self.db.execute("CREATE TABLE IF NOT EXISTS mt (key TEXT PRIMARY KEY, model TEXT, src TEXT, tgt TEXT, "
-                        "source TEXT, translation TEXT)")
-        self.db.commit()
-
-    @staticmethod
-    def key(model: str, settings: str, src: str, tgt: str, text: str) -> str:
-        return hashlib.sha256(json.dumps([model, settings, src, tgt, text], ensure_ascii=False).encode()).hexdigest()
-
-    def get_many(self, keys: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            rows = self.db.execute(f"SELECT key, translation FROM mt WHERE key IN ({','.join('?' * len(chunk))})",
-                                   chunk)
-            found.update(rows.fetchall())
-        return found
-
-    def put_many(self, rows: list[tuple[str, str, str, str, str, str]]) -> None:
-        with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO mt VALUES (?, ?, ?, ?, ?, ?)", rows)
+# ISO3, NLLB_CODES, TranslationCache and model_fingerprint stay importable from here, where they used to live.
+from curate.transforms.mt_languages import ISO3, NLLB_CODES, language_setup  # noqa: F401
+from curate.transforms.translation_cache import TranslationCache, model_fingerprint
 
 
 class Seq2SeqTranslator(Transform):
@@ -138,24 +76,7 @@ class Seq2SeqTranslator(Transform):
 
     def _language_setup(self, src: str, tgt: str) -> tuple[str, dict[str, Any]]:
         """Prefix for each source text and extra generate() kwargs, for the model family at hand."""
-        tok = self._tokenizer
-        vocab = tok.get_vocab()
-        nllb_src, nllb_tgt = NLLB_CODES.get(src), NLLB_CODES.get(tgt)
-        if "eng_Latn" in vocab or (nllb_tgt and nllb_tgt in vocab):  # NLLB
-            if nllb_src not in vocab or nllb_tgt not in vocab:
-                raise CurateError(f"{self.model_path}: NLLB model has no language token for {src}->{tgt} "
-                                  f"({nllb_src}, {nllb_tgt})")
-            tok.src_lang = nllb_src
-            return "", {"forced_bos_token_id": vocab[nllb_tgt]}
-        if "__en__" in vocab or f"__{tgt}__" in vocab:  # M2M100
-            if f"__{src}__" not in vocab or f"__{tgt}__" not in vocab:
-                raise CurateError(f"{self.model_path}: M2M100 model has no language token for {src}->{tgt}")
-            tok.src_lang = src
-            return "", {"forced_bos_token_id": vocab[f"__{tgt}__"]}
-        for marker in (f">>{ISO3.get(tgt, tgt)}<<", f">>{tgt}<<"):  # multi-target Marian
-            if marker in vocab:
-                return marker + " ", {}
-        return "", {}  # a single-pair model (Marian opus-mt-en-xx, a fine-tuned T5 ...)
+        return language_setup(self._tokenizer, self.model_path, src, tgt)
 
     # ---- translation ---------------------------------------------------------------------------
     def _batches(self, lengths: list[int]) -> list[list[int]]:
