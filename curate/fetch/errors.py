@@ -1,0 +1,73 @@
+"""What can go wrong when fetching, and how it is reported.
+
+The fetch errors (`FetchError`, `OfflineCacheMiss`, `CassetteMiss`, `ChallengePageError`) are `CurateError`s
+whose messages name the URL with secrets masked by `redact_url`; `challenge_detail` recognises bot-protection
+challenge pages (AWS WAF) so the client can refuse them instead of caching or returning them as content.
+`redact_url` lives here rather than in `keys` because every message needs it and `keys.full_url` raises
+`FetchError`: keeping it here avoids an import cycle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from requests.structures import CaseInsensitiveDict
+
+from curate.errors import CurateError
+
+_SECRET_PARAM = re.compile(r"(token|key|secret|password|passwd|signature|sig|auth)", re.I)
+_CHALLENGE_MARKERS = (b"window.gokuprops", b"awswafcookiedomainlist")  # AWS WAF JS interstitial
+
+
+def redact_url(url: str) -> str:
+    """The URL with secret-looking query values (token=, api_key=, ...) masked, for messages and logs."""
+    parts = urlsplit(url)
+    if not parts.query or not _SECRET_PARAM.search(parts.query):
+        return url
+    query = urlencode([(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, True)])
+    return urlunsplit(parts._replace(query=query))
+
+
+class FetchError(CurateError):
+    """The server answered with an error (or never answered) after all retries."""
+
+    def __init__(self, url: str, status: int | None, message: str = ""):
+        self.url, self.status = url, status
+        code = f"HTTP {status}" if status is not None else "no response"
+        super().__init__(f"{redact_url(url)}: {code}" + (f": {message}" if message else ""))
+
+
+class OfflineCacheMiss(CurateError):
+    """Offline (or replaying a cassette) and the request has no stored answer."""
+
+    def __init__(self, url: str, reason: str = "not in the cache and --offline forbids the network"):
+        self.url = url
+        super().__init__(f"{redact_url(url)}: {reason}")
+
+
+class CassetteMiss(OfflineCacheMiss):
+    """Replaying a cassette that has no recorded exchange for this request."""
+
+
+class ChallengePageError(CurateError):
+    """A bot-protection challenge came back instead of the content (never cached, never parsed)."""
+
+    def __init__(self, url: str, status: int, detail: str):
+        self.url, self.status = url, status
+        super().__init__(f"{redact_url(url)}: bot-protection challenge (HTTP {status}, {detail}) instead of content; "
+                         "lower the request rate, use an API route without the challenge (e.g. Cellar for EUR-Lex), "
+                         "or build from the cache with --offline")
+
+
+def challenge_detail(status: int, headers: Mapping[str, str], content: bytes) -> str | None:
+    """Why this response is a bot-protection challenge, or None when it is real content."""
+    action = CaseInsensitiveDict(headers).get("x-amzn-waf-action")
+    if action:
+        return f"x-amzn-waf-action: {action}"
+    head = content[:16384].lower()
+    for marker in _CHALLENGE_MARKERS:
+        if marker in head:
+            return f"challenge page ({marker.decode()})"
+    return None
