@@ -6,25 +6,12 @@ import subprocess
 import sys
 
 import datasets
-import pytest
 import yaml
 from conftest import REPO, shard_hashes
 
 from curate.cli import main
-from curate.registry import all_builders
 
 TESTS = REPO / "tests"
-
-
-@pytest.fixture
-def slow_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("CURATE_EXTRA_BUILDERS", "slow_builder")
-    monkeypatch.setenv("PYTHONPATH", f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    monkeypatch.setenv("SLOW_LOG", str(tmp_path / "generated.log"))
-    monkeypatch.syspath_prepend(str(TESTS))
-    all_builders.cache_clear()
-    yield tmp_path
-    all_builders.cache_clear()
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

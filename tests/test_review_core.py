@@ -15,22 +15,10 @@ from conftest import REPO
 
 from curate.cli import main
 from curate.errors import CurateError, SchemaError
-from curate.registry import all_builders
 from curate.shards import ArrowShardWriter, hf_schema
 
 TESTS = REPO / "tests"
 BUILD = ["build", "test-slow-counting", "--no-progress"]
-
-
-@pytest.fixture
-def slow_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("CURATE_EXTRA_BUILDERS", "slow_builder")
-    monkeypatch.setenv("PYTHONPATH", f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    monkeypatch.setenv("SLOW_LOG", str(tmp_path / "generated.log"))
-    monkeypatch.syspath_prepend(str(TESTS))
-    all_builders.cache_clear()
-    yield tmp_path
-    all_builders.cache_clear()
 
 
 @pytest.fixture(autouse=True)
