@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        # disk full, permissions, a vanished mount: finished work is kept, so say how to carry on
+        print(f"curate {args.command}: error: {exc}; fix the cause and rerun the same command to resume",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"curate {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130

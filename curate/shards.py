@@ -114,6 +114,7 @@ class ArrowShardWriter:
         # without sizing every record in Python); the first batch is small to take that measurement early
         self._batch_limit = min(64, batch_rows)
         self._temp: list[tuple[Path, int, int, str]] = []  # (path, rows, bytes, sha256)
+        self._published: list[Path] = []
         self._file: Any = None
         self._sink: _HashingSink | None = None
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
@@ -196,17 +197,21 @@ class ArrowShardWriter:
             name = f"{self.prefix}-{i:05d}-of-{n:05d}.arrow"
             os.replace(path, self.out_dir / name)
             infos.append(ShardInfo(name, rows, size, sha))
+            self._published.append(self.out_dir / name)
         self._temp = []
         return infos
 
     def abort(self) -> None:
-        """Remove temporary shards; nothing ever appears under a final name."""
+        """Remove everything this writer wrote, temporary or already published: a caller aborts when the
+        unit of work the shards belong to failed, and a shard must never outlive a failed unit."""
         if self._file is not None:
             self._file.close()
             self._sink.hexdigest()  # stops the hashing thread
         for path in [p for p, *_ in self._temp] + ([self._temp_path] if self._writer is not None else []):
             Path(path).unlink(missing_ok=True)
-        self._temp, self._writer = [], None
+        for path in self._published:
+            path.unlink(missing_ok=True)
+        self._temp, self._writer, self._published = [], None, []
 
     def __enter__(self) -> ArrowShardWriter:
         return self

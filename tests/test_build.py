@@ -112,3 +112,29 @@ def test_list_and_info(capsys):
     assert main(["info", "maltese-etymology"]) == 0
     out = capsys.readouterr().out
     assert "sha256=814a30c8" in out and "etymology: list<item: string>" in out and "cc-by-sa-4.0" in out
+
+
+def test_disk_full_mid_shard_leaves_nothing_under_a_final_name_and_resumes(slow_env, monkeypatch):
+    import errno
+
+    import curate.shards
+
+    out = slow_env / "out"
+    real_write = curate.shards._HashingSink.write
+    calls = {"n": 0}
+
+    def filling_disk(self, data):
+        calls["n"] += 1
+        if calls["n"] == 40:  # somewhere inside a later unit's part file
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(curate.shards._HashingSink, "write", filling_disk)
+    assert main(["build", "test-slow-counting", "--out", str(out), "--no-progress"]) != 0
+    assert not (out / "default").exists() and not (out / "manifest.json").exists()
+    parts = out / ".curate" / "default" / "parts"
+    finals = [p for p in parts.rglob("data-*.arrow") if not (p.parent.parent / "done.json").exists()]
+    assert finals == []  # an unfinished unit never shows a shard under its final name
+    monkeypatch.setattr(curate.shards._HashingSink, "write", real_write)
+    assert main(["build", "test-slow-counting", "--out", str(out), "--no-progress"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["configs"]["default"]["work_units"] == 6
