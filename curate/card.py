@@ -30,10 +30,9 @@ def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str =
     card's YAML, so without split sizes a rebuilt folder would be served from a stale cache."""
     configs, infos = [], []
     total = 0
-    default = (builder.default_configs or [None])[0]
-    names = list(manifest["configs"])
-    if default not in names:
-        default = names[0] if names else None
+    non_empty = [n for n, e in manifest["configs"].items() if any(i["rows"] for i in e["splits"].values())]
+    preferred = [*(builder.default_configs or ()), *(c.name for c in builder.configs)]
+    default = next((n for n in preferred if n in non_empty), non_empty[0] if non_empty else None)
     for name, entry in manifest["configs"].items():
         data_files, splits = [], []
         for split, info in entry["splits"].items():
