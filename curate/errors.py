@@ -9,7 +9,7 @@ class CurateError(Exception):
 
 class UnknownNameError(CurateError):
     def __init__(self, kind: str, name: str, valid: list[str]):
-        super().__init__(f"unknown {kind} {name!r}; valid {kind}s: {', '.join(sorted(valid)) or '(none)'}")
+        super().__init__(f"unknown {kind} {name!r}; valid choices: {', '.join(sorted(valid)) or '(none)'}")
         self.name = name
         self.valid = valid
 

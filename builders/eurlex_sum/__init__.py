@@ -77,6 +77,7 @@ class EurLexSum(Builder):
         Source("cellar-rest", url="http://publications.europa.eu/resource/", license="CC BY 4.0",
                description="act and summary XHTML per language (content negotiation)"),
         Source("official-split-ids", path="builders/eurlex_sum/data/english_splits.tsv", license="CC BY 4.0",
+               sha256="6339c3c800018b7fa12c6d76d3ba27c3c43425b11c23c0a7914c557f723981f0",
                description="published EUR-Lex-Sum splits (--split-ids)"),
     ]
 
