@@ -121,6 +121,8 @@ class CandidateGenerator:
         paths, distinct = _expand(chains[0])
         if len(chains) == 1 and distinct:  # nearly every token: no deduplication needed
             found = list(islice(paths, cap + 1))
+        elif len(chains) == 1 and math.prod(map(len, chains[0])) <= 4 * cap:
+            found = dict.fromkeys(paths)  # most of the rest: small, expanded at once as the loop would
         else:
             found = {}
             for k, chain in enumerate(chains):

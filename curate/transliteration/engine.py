@@ -97,22 +97,26 @@ class MalteseTransliterator:
         """One result per token. With the cache each type is computed once and a repeated type costs a
         few C-level dict lookups (no Python code runs per token); with `cache_size=0` every occurrence
         is computed (still batched)."""
-        if not self.cache_size:
-            found = self._compute_many(list(tokens))
-            self._account(list(map(signature, found)))
-            return found
         cache = self._cache
         if not all(map(cache.__contains__, tokens)):
-            missing = list(dict.fromkeys(filterfalse(cache.__contains__, tokens)))
-            if len(cache) + len(missing) > self.cache_size:
-                cache.clear()  # types are Zipfian: refilling is cheap, bookkeeping an LRU is not
-                self._signatures.clear()
-                missing = list(dict.fromkeys(tokens))  # the batch's cached types were dropped too
-            computed = self._compute_many(missing)
-            cache.update(zip(missing, computed, strict=True))
-            self._signatures.update(zip(missing, map(signature, computed), strict=True))
+            if not self.cache_size:
+                found, signatures = self._compute_many(list(tokens))
+                self._account(signatures)
+                return found
+            self._add_missing(tokens)
         self._account(list(map(self._signatures.__getitem__, tokens)))
         return list(map(cache.__getitem__, tokens))
+
+    def _add_missing(self, tokens: Sequence[str]) -> None:
+        cache = self._cache
+        missing = list(dict.fromkeys(filterfalse(cache.__contains__, tokens)))
+        if len(cache) + len(missing) > self.cache_size:
+            cache.clear()  # types are Zipfian: refilling is cheap, bookkeeping an LRU is not
+            self._signatures.clear()
+            missing = list(dict.fromkeys(tokens))  # the batch's cached types were dropped too
+        computed, signatures = self._compute_many(missing)
+        cache.update(zip(missing, computed))
+        self._signatures.update(zip(missing, signatures))
 
     def _account(self, signatures: list[Signature]) -> None:
         # the two shared signatures are counted in C (`list.count` matches by identity first); only
@@ -120,12 +124,15 @@ class MalteseTransliterator:
         stats = self.stats
         n = len(signatures)
         stats["tokens"] += n
-        for common in (_PLAIN, _LEXICON):
-            k = signatures.count(common)
-            if k:
-                stats[common[0][0]] += k
-                n -= k
-        if n:
+        plain = signatures.count(_PLAIN)
+        if plain:
+            stats["source_tables"] += plain
+        if plain == n:
+            return
+        lexicon = signatures.count(_LEXICON)
+        if lexicon:
+            stats["source_lexicon"] += lexicon
+        if plain + lexicon != n:
             for sig, count in Counter(s for s in signatures if s is not _PLAIN and s is not _LEXICON).items():
                 for key, value in sig:
                     stats[key] += value * count
@@ -134,39 +141,44 @@ class MalteseTransliterator:
         return self.results([token])[0]
 
     # ---- computing ------------------------------------------------------------------------------
-    def _compute_many(self, tokens: list[str]) -> list[TokenResult]:
+    def _compute_many(self, tokens: list[str]) -> tuple[list[TokenResult], list[Signature]]:
+        """The tokens' results and their counter signatures."""
         pres = preprocess_many(tokens)
         if self._det is not None:
-            out = self._deterministic(pres)
+            out, plain = self._deterministic(pres)
+            # a plain deterministic batch (the usual one) has one shared signature, no call per type
+            signatures = [_PLAIN] * len(out) if plain else list(map(signature, out))
         else:
             # one search over the batch tells whether any token has unmapped characters or markers
-            plain = self._gen.unmapped_re.search("".join(pres)) is None
-            out = [self._nondeterministic(pre, plain) for pre in pres]
+            marked = self._gen.unmapped_re.search("".join(pres)) is not None
+            out = [self._nondeterministic(pre, not marked) for pre in pres]
+            signatures = list(map(signature, out))  # capped tokens: each needs a look
         if self._lexicon:
-            get = self._lexicon.get
-            for i, pre in enumerate(pres):
-                hit = get(pre)
-                if hit is not None:
-                    out[i] = TokenResult(*split_clitic(hit), (hit,), False, "lexicon", ())
-        return out
+            hits = list(map(self._lexicon.get, pres))
+            if hits.count(None) != len(hits):
+                for i, hit in enumerate(hits):
+                    if hit is not None:
+                        out[i] = TokenResult(*split_clitic(hit), (hit,), False, "lexicon", ())
+                        signatures[i] = _LEXICON
+        return out, signatures
 
-    def _deterministic(self, pres: list[str]) -> list[TokenResult]:
+    def _deterministic(self, pres: list[str]) -> tuple[list[TokenResult], bool]:
+        """Results, and whether all of them are plain table outputs (no unmapped characters)."""
         det = self._det
         out = [
             _new_result((raw, False, (raw,), False, "tables", ())) if raw[-1:] != "+" or raw == "+"
             else _new_result((raw.rstrip("+"), True, (raw,), False, "tables", ()))
             for raw in det.map_many(pres)
         ]
-        joined = "".join(pres)
-        if det.unmapped_re.search(joined) is None:  # one search tells whether any token needs a look
-            return out
+        if det.unmapped_re.search("".join(pres)) is None:  # one search tells whether any token needs a look
+            return out, True
         for i, pre in enumerate(pres):
             unmapped = tuple(det.unmapped(pre))
             if BOS in pre or EOS in pre or (unmapped and self.unmapped == "token"):
                 out[i] = self._fallback(pre, unmapped)
             elif unmapped:
                 out[i] = out[i]._replace(unmapped=unmapped)
-        return out
+        return out, False
 
     def _nondeterministic(self, pre: str, plain: bool) -> TokenResult:
         unmapped = () if plain else tuple(self._gen.unmapped_re.findall(pre))
