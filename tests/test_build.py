@@ -138,3 +138,12 @@ def test_disk_full_mid_shard_leaves_nothing_under_a_final_name_and_resumes(slow_
     monkeypatch.setattr(curate.shards._HashingSink, "write", real_write)
     assert main(["build", "test-slow-counting", "--out", str(out), "--no-progress"]) == 0
     assert json.loads((out / "manifest.json").read_text())["configs"]["default"]["work_units"] == 6
+
+
+def test_offline_build_with_an_empty_cache_names_the_url(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["build", "eurlex-sum", "--offline", "--cache-dir", str(tmp_path / "cache"), "--out", str(out),
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "https://publications.europa.eu/webapi/rdf/sparql" in err and "--offline forbids the network" in err
+    assert not (tmp_path / "cache" / "http" / "index").exists() or not any((tmp_path / "cache" / "http" / "index").iterdir())
