@@ -11,7 +11,6 @@ from curate.errors import ManualDownloadError
 from .langcodes import UnknownLanguageCode, normalize_language
 from .translations import TRANSLATION_FILES
 
-CLEF_YEARS = (2000, 2001, 2002, 2003)
 TRANSLATIONS_PAGE = "https://madata.bib.uni-mannheim.de/401/"
 
 INSTRUCTIONS = f"""\

@@ -28,7 +28,6 @@ from .langcodes import UnknownLanguageCode, clef_topic_id, normalize_language
 
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9_-]*)\s*>")
 _FIELD = re.compile(r"^([A-Za-z]{1,3})-(title|desc|narr)$", re.IGNORECASE)
-FIELD_NAMES = {"title": "title", "desc": "description", "narr": "narrative"}
 
 
 @dataclass

@@ -63,13 +63,6 @@ def cs_record(s: EnSentence, qids: list[str | None], lang: str, labels: dict[int
             "source": _source(s.page)}
 
 
-def batch_records(sentences: list[EnSentence], qid_of: dict[str, str | None], labels: pl.DataFrame | None,
-                  recipe: Recipe, language: str) -> Iterator[dict]:
-    """Records of config `language` ("en" or a target language) for one batch of sentences."""
-    for _, record in batch_records_many(sentences, qid_of, labels, recipe, [language]):
-        yield record
-
-
 def batch_records_many(sentences: list[EnSentence], qid_of: dict[str, str | None], labels: pl.DataFrame | None,
                        recipe: Recipe, languages: list[str]) -> Iterator[tuple[str, dict]]:
     """`(language, record)` for every requested config in one pass: the candidate and label joins run

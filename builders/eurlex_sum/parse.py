@@ -314,15 +314,3 @@ def mark_legacy_footnotes(blocks: list[Block]) -> list[Block]:
 def blocks_text(blocks: list[Block]) -> str:
     """The plain text of a document: one block per line (table cells stay tab-separated)."""
     return "\n".join(b.text for b in blocks)
-
-
-def document_title(content: bytes | str) -> str:
-    """The <h1> (summary pages) or <title> of a page, cleaned; '' when there is none."""
-    root = parse_document(content)
-    for path in ("//h1", "//title"):
-        found = root.xpath(path)
-        if found:
-            text = normalise_text(found[0].text_content())
-            if text and not text.endswith(".xml"):
-                return text
-    return ""

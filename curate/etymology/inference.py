@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import torch
@@ -90,14 +90,3 @@ class EtymologyEngine:
                     n = len(sentences[i])
                     out[i] = ([self.labels[x] for x in label[row][:n]], best[row][:n])
         return out
-
-    def tag_stream(self, sentences: Iterable[Sequence[str]], window: int = 4096) -> Iterator[Tagged]:
-        """Tag an endless stream in windows of `window` sentences (bounded memory), in order."""
-        buffer: list[Sequence[str]] = []
-        for sentence in sentences:
-            buffer.append(sentence)
-            if len(buffer) >= window:
-                yield from self.tag(buffer)
-                buffer = []
-        if buffer:
-            yield from self.tag(buffer)
