@@ -38,7 +38,11 @@ def test_save_load_round_trip_gives_identical_outputs(backend, data, tmp_path):
     assert loaded.model.config.memory == backend.model.config.memory  # the memoriser travels with the model
     batch = backend.encode(data[0][:5])
     with torch.inference_mode():
-        assert torch.equal(backend.word_logits(batch), loaded.word_logits(loaded.encode(data[0][:5])))
+        ours, theirs = backend.word_logits(batch), loaded.word_logits(loaded.encode(data[0][:5]))
+    # Two model instances may pick different CPU kernels (seen: 1.5e-8 apart on AMD EPYC), so floats are
+    # compared with a tolerance and the decisions exactly.
+    assert torch.allclose(ours, theirs, atol=1e-5, rtol=1e-4)
+    assert torch.equal(ours.argmax(-1), theirs.argmax(-1))
 
 
 def test_labels_do_not_depend_on_batch_size(backend, data):
