@@ -157,3 +157,21 @@ def test_alignment_across_languages_pairs_shared_references(eurlex):
     pair = next(p for p in pairs if p.source_ids == [src])
     assert pair.target_ids and "1286/2014" in text_de[pair.target_ids[0]] and "Artikel 32" in text_de[pair.target_ids[0]]
     assert text_en[src]
+
+
+def _nested_page(depth: int) -> bytes:
+    """An act whose text sits `depth` <div>s deep (broken markup nests like this), with text after it."""
+    return ("<html><body><p>Article 1</p>" + "<div>" * depth + "<p>Deep provision.</p>" + "</div>" * depth
+            + "<p>Article 2</p><p>Closing provision after the deep part.</p></body></html>").encode()
+
+
+@pytest.mark.parametrize("depth", [300, 1500])
+def test_deeply_nested_page_is_parsed_whole(depth):
+    # libxml2 stops at 256 levels unless asked for more; nothing after that depth may be lost
+    text = blocks_text(html_to_blocks(_nested_page(depth), "https://example.test/deep"))
+    assert text == "Article 1\nDeep provision.\nArticle 2\nClosing provision after the deep part."
+
+
+def test_page_nested_past_the_parser_limit_fails_naming_the_url():
+    with pytest.raises(InputFormatError, match=r"https://example\.test/deeper.*nested deeper than"):
+        html_to_blocks(_nested_page(5000), "https://example.test/deeper")
