@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from curate.cli import main
@@ -76,3 +77,52 @@ def test_shipped_default_model_loads_and_tags(capsys, monkeypatch):
     assert main(["tag", "--format", "jsonl"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["tokens"] == ["Il-", "Qorti", "qalet", "."] and record["etymology"][-1] == "Symbol"
+
+
+def test_documents_come_from_mudt_sent_ids_and_mismatches_are_refused(tmp_path):
+    from curate.errors import CurateError
+    from curate.etymology.documents import annotation_documents
+
+    sentences = [list(a.tokens) for a in read_annotations()]
+    documents = annotation_documents(sentences)
+    counts = {d: documents.count(d) for d in dict.fromkeys(documents)}
+    assert len(counts) == 8 and counts["30_01P05"] == 219 and counts["38_02P06"] == 58
+    assert documents[0] == "02_02J01" and documents[-1] == "38_02P06"
+    with pytest.raises(CurateError, match="differs from annotated sentence 1"):
+        annotation_documents([sentences[0], ["not", "MUDT"]])
+
+
+def test_eval_leave_one_document_out_with_both_lexicon_protocols(capsys):
+    assert main(["etymology", "eval", "--split", "documents", "--lexicon", "both", "--max-sentences", "60",
+                 "--jobs", "1", "--model-config", TINY, "--json"]) == 0
+    reports = json.loads(capsys.readouterr().out)
+    assert set(reports) == {"full", "none"}
+    for lexicon, report in reports.items():
+        protocol = report["protocol"]
+        assert protocol["lexicon"] == lexicon and protocol["split"] == "documents"
+        # the first 60 sentences span 3 documents: one fold each, test fold = that document's sentences
+        assert protocol["documents"] == {"02_02J01": 43, "04_04J01": 11, "06_06J01": 6}
+        assert [f["test_sentences"] for f in report["folds"]] == [43, 11, 6]
+        assert report["all"]["tokens"] == sum(len(a.tokens) for a in read_annotations()[:60])
+    assert main(["etymology", "eval", "--first-folds", "0", "--model-config", TINY]) == 2
+
+
+def test_lexicon_none_hides_every_table_feature_and_dropout_hides_some():
+    from curate.etymology.features import LEXICAL, TypeFeaturizer
+    from curate.etymology.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    full = TypeFeaturizer("abcdefghijklmnopqrstuvwxyzċġħż", lexicon.ngrams, lexicon, 24)
+    none = full.without_tables()
+    for token in ("Maġistrat", "petrol", "qalet", "Il-"):
+        assert lexicon.tables["en"].get(token) is not None
+        with_tables, without = full(token)[1], none(token)[1]
+        assert with_tables[LEXICAL].any() and not without[LEXICAL].any()
+        mask = np.ones(len(without), dtype=bool)
+        mask[LEXICAL] = False
+        assert np.array_equal(with_tables[mask], without[mask])  # shape and n-grams are untouched
+    full.set_lexicon_dropout(0.5, seed=1)
+    hidden = [not full("Maġistrat")[1][LEXICAL].any() for _ in range(200)]
+    assert 60 < sum(hidden) < 140
+    full.set_lexicon_dropout(0.0, seed=1)
+    assert all(full("Maġistrat")[1][LEXICAL].any() for _ in range(20))

@@ -20,6 +20,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--folds", type=int, default=10)
     ev.add_argument("--grouped", action="store_true", help="keep exact duplicate sentences in one fold")
     ev.add_argument("--jobs", type=int, default=None, help="folds trained in parallel (default: CPU cores, max 2)")
+    ev.add_argument("--lexicon", choices=["full", "none", "both"], default="full",
+                    help="test-time translation-table evidence: full (every annotated token is in the tables), "
+                         "none (as if no token were: text outside the tables), or both from the same fold models "
+                         "(then the JSON holds one report per protocol)")
+    ev.add_argument("--split", choices=["sentences", "documents"], default="sentences",
+                    help="folds over sentences (--folds, --grouped) or leave-one-document-out over the 8 MUDT "
+                         "documents the annotations come from")
+    ev.add_argument("--first-folds", type=int, default=None,
+                    help="train and test only the first N folds (a small protocol for choosing settings)")
     ev.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     tr = actions.add_parser("train", parents=[common], help="train on the annotations and write a model folder")
     tr.add_argument("--out", required=True, help="model folder to write (replaced atomically)")
@@ -45,20 +54,31 @@ def run(args: argparse.Namespace) -> int:
     options = parse_model_config(args.model_config)
     sentences, gold, labels = _data(args)
     if args.action == "eval":
+        from curate.errors import CurateError
+        from curate.etymology.documents import annotation_documents
         from curate.etymology.evaluate import cross_validate
 
         jobs = args.jobs or min(2, os.cpu_count() or 1)
         progress = None if args.json else (lambda m: print(m, file=sys.stderr, flush=True))
-        report = cross_validate(sentences, gold, labels, options, folds=args.folds, seed=args.seed,
-                                grouped=args.grouped, jobs=jobs, progress=progress)
+        lexicons = ("full", "none") if args.lexicon == "both" else (args.lexicon,)
+        documents = annotation_documents(sentences) if args.split == "documents" else None
+        if args.first_folds is not None and args.first_folds < 1:
+            raise CurateError(f"--first-folds must be at least 1, got {args.first_folds}")
+        try:
+            reports = cross_validate(sentences, gold, labels, options, folds=args.folds, seed=args.seed,
+                                     grouped=args.grouped, jobs=jobs, progress=progress, lexicons=lexicons,
+                                     documents=documents, first_folds=args.first_folds)
+        except ValueError as exc:  # fold counts that do not fit the data
+            raise CurateError(str(exc)) from exc
         if args.json:
-            print(json.dumps(report, ensure_ascii=False))
+            print(json.dumps(reports if args.lexicon == "both" else reports[args.lexicon], ensure_ascii=False))
         else:
-            for part in ("all", "seen", "unseen"):
-                s = report[part]
-                acc = "n/a" if s["accuracy"] is None else f"{100 * s['accuracy']:.2f}%"
-                f1 = "n/a" if s["macro_f1"] is None else f"{100 * s['macro_f1']:.2f}"
-                print(f"{part:7s} accuracy {acc}  macro-F1 {f1}  tokens {s['tokens']}")
+            for lexicon, report in reports.items():
+                for part in ("all", "seen", "unseen"):
+                    s = report[part]
+                    acc = "n/a" if s["accuracy"] is None else f"{100 * s['accuracy']:.2f}%"
+                    f1 = "n/a" if s["macro_f1"] is None else f"{100 * s['macro_f1']:.2f}"
+                    print(f"lexicon {lexicon:4s} {part:7s} accuracy {acc}  macro-F1 {f1}  tokens {s['tokens']}")
         return 0
     from curate.etymology.evaluate import fold_assignment
     from curate.etymology.train import save_backend, split_options, train_tagger

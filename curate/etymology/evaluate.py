@@ -73,10 +73,16 @@ def per_label(gold: Sequence[str], pred: Sequence[str]) -> dict[str, dict]:
     return out
 
 
+LEXICONS = ("full", "none")
+SPLITS = ("sentences", "documents")
+
+
 def fit_and_predict(
-    options: dict, labels: Sequence[str], train_sentences: list, train_ids: list, test_sentences: list, threads: int = 1
-) -> list[list[str]]:
-    """Train one fold's tagger from `options` (a --model-config dict) and tag its test sentences."""
+    options: dict, labels: Sequence[str], train_sentences: list, train_ids: list, test_sentences: list,
+    threads: int = 1, lexicons: Sequence[str] = ("full",),
+) -> dict[str, list[list[str]]]:
+    """Train one fold's tagger from `options` (a --model-config dict) and tag its test sentences once per
+    lexicon protocol: `full` with the translation tables, `none` as if no token were in them."""
     import torch
 
     from curate.etymology.inference import EtymologyEngine
@@ -86,8 +92,24 @@ def fit_and_predict(
     train, model_kwargs = split_options(options)
     train.threads = threads
     backend = train_tagger(train_sentences, train_ids, labels, train, model_kwargs)
-    engine = EtymologyEngine(backend, device="cpu", threads=threads)
-    return [tags for tags, _ in engine.tag(test_sentences)]
+    out = {}
+    full = getattr(backend, "featurizer", None)
+    for lexicon in lexicons:
+        if full is not None:  # a backbone reads no table evidence: both protocols are the same for it
+            backend.featurizer = full if lexicon == "full" else full.without_tables()
+        engine = EtymologyEngine(backend, device="cpu", threads=threads)
+        out[lexicon] = [tags for tags, _ in engine.tag(test_sentences)]
+    return out
+
+
+def _assignment(sentences, folds: int, seed: int, grouped: bool, documents: Sequence[str] | None) -> tuple[list[int], int]:
+    if documents is None:
+        return fold_assignment(sentences, folds, seed, grouped), folds
+    names = list(dict.fromkeys(documents))  # one fold per document, in order of first appearance
+    if len(names) < 2:
+        raise ValueError(f"leave-one-document-out needs at least 2 documents, got {len(names)}")
+    index = {d: k for k, d in enumerate(names)}
+    return [index[d] for d in documents], len(names)
 
 
 def cross_validate(
@@ -100,27 +122,38 @@ def cross_validate(
     grouped: bool = False,
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
-) -> dict:
-    """Train and test fold by fold; `jobs` > 1 trains folds in parallel processes of one thread each
-    (on a small model, one thread per fold beats several threads fighting over one fold)."""
+    lexicons: Sequence[str] = ("full",),
+    documents: Sequence[str] | None = None,
+    first_folds: int | None = None,
+) -> dict[str, dict]:
+    """Train and test fold by fold; one report per lexicon protocol (`{lexicon: report}`), from the same
+    fold models. `documents` (one id per sentence) makes the folds leave-one-document-out; `first_folds`
+    runs only the first N folds (for choosing settings on a small protocol). `jobs` > 1 trains folds in
+    parallel processes of one thread each (on a small model, one thread per fold beats several threads
+    fighting over one fold)."""
     options = dict(options or {})
     options.setdefault("seed", seed)
-    assignment = fold_assignment(sentences, folds, seed, grouped)
+    unknown = [x for x in lexicons if x not in LEXICONS]
+    if unknown or not lexicons:
+        raise ValueError(f"lexicon protocols must be among {LEXICONS}, got {list(lexicons)}")
+    assignment, folds = _assignment(sentences, folds, seed, grouped, documents)
+    run_folds = range(min(folds, first_folds or folds))
     label_id = {label: i for i, label in enumerate(labels)}
     tasks = []
-    for k in range(folds):
+    for k in run_folds:
         train_idx = [i for i, f in enumerate(assignment) if f != k]
         test_idx = [i for i, f in enumerate(assignment) if f == k]
         tasks.append((train_idx, test_idx, (
             options, list(labels), [list(sentences[i]) for i in train_idx],
             [[label_id[x] for x in gold_labels[i]] for i in train_idx], [list(sentences[i]) for i in test_idx],
+            1, tuple(lexicons),
         )))
     start = time.perf_counter()
     if jobs > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=min(jobs, folds), mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn"))
         with pool:
             futures = [pool.submit(fit_and_predict, *args) for _, _, args in tasks]
             predictions = []
@@ -134,6 +167,22 @@ def cross_validate(
             predictions.append(fit_and_predict(*args))
             if progress:
                 progress(f"fold {k} done ({time.perf_counter() - start:.1f} s)")
+    seconds = round(time.perf_counter() - start, 1)
+    protocol = {
+        "folds": folds, "folds_run": len(tasks), "seed": seed, "grouped": grouped,
+        "split": "documents" if documents is not None else "sentences", "sentences": len(sentences),
+        "options": options,
+    }
+    if documents is not None:
+        protocol["documents"] = {d: sum(x == d for x in documents) for d in dict.fromkeys(documents)}
+    return {
+        lexicon: _report(sentences, gold_labels, tasks, [p[lexicon] for p in predictions],
+                         {**protocol, "lexicon": lexicon}, seconds)
+        for lexicon in lexicons
+    }
+
+
+def _report(sentences, gold_labels, tasks, predictions, protocol: dict, seconds: float) -> dict:
     gold_all: list[str] = []
     pred_all: list[str] = []
     seen_all: list[bool] = []
@@ -152,11 +201,11 @@ def cross_validate(
             "unseen": scores([x for x, q in zip(g, s) if not q], [x for x, q in zip(p, s) if not q]),
         })
     return {
-        "protocol": {"folds": folds, "seed": seed, "grouped": grouped, "sentences": len(sentences), "options": options},
+        "protocol": protocol,
         "all": scores(gold_all, pred_all),
         "seen": scores([x for x, q in zip(gold_all, seen_all) if q], [x for x, q in zip(pred_all, seen_all) if q]),
         "unseen": scores([x for x, q in zip(gold_all, seen_all) if not q], [x for x, q in zip(pred_all, seen_all) if not q]),
         "per_label": per_label(gold_all, pred_all),
         "folds": fold_reports,
-        "seconds": round(time.perf_counter() - start, 1),
+        "seconds": seconds,
     }

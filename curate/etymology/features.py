@@ -11,9 +11,11 @@ Three kinds of input, all computed from the token string alone (so every feature
 
 from __future__ import annotations
 
+import random
 import unicodedata
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from curate.etymology.lexicon import Lexicon
 
@@ -34,23 +36,11 @@ def romance_form(text: str) -> str:
     return text
 
 
-def levenshtein(a: str, b: str) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def similarity(a: str, b: str) -> float:
-    """1 - normalised edit distance; 0 when either side is empty."""
+    """1 - normalised edit distance (rapidfuzz's C Levenshtein); 0 when either side is empty."""
     if not a or not b:
         return 0.0
-    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+    return Levenshtein.normalized_similarity(a, b)
 
 
 def _bigram_dice(a: str, b: str) -> float:
@@ -130,22 +120,44 @@ def _shape(token: str, lower: str) -> list[float]:
     ]
 
 
-_SHARED_FEATURES: dict[tuple[str, ...], dict[str, np.ndarray]] = {}
+_SHARED_FEATURES: dict[tuple, dict[str, np.ndarray]] = {}
+# the columns that come from the translation tables; all zero for a token missing from them
+LEXICAL = slice(SHAPE_FEATURES, SHAPE_FEATURES + 2 * PER_LANGUAGE + ARABIC_FEATURES)
 
 
 class TypeFeaturizer:
-    """Turns a token type into (character ids, static feature vector); results are cached per type."""
+    """Turns a token type into (character ids, static feature vector); results are cached per type.
 
-    def __init__(self, alphabet: str, ngrams: tuple[str, ...], lexicon: Lexicon, max_chars: int, cache_size: int = 500_000):
+    `use_tables=False` tags as if no token were in the translation tables (real text outside their
+    31k types). `lexicon_dropout` (training only) hides the table evidence of a type with that
+    probability at each call, so the model learns to do without it for tokens the tables lack.
+    """
+
+    def __init__(
+        self, alphabet: str, ngrams: tuple[str, ...], lexicon: Lexicon, max_chars: int, cache_size: int = 500_000,
+        use_tables: bool = True,
+    ):
         self.char_index = {c: i + 4 for i, c in enumerate(alphabet)}
         self.ngrams = ngrams
         self.lexicon = lexicon
         self.max_chars = max_chars
         self.cache_size = cache_size
+        self.use_tables = use_tables
+        self.lexicon_dropout = 0.0
+        self._drop_rng = random.Random(0)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        # static features depend only on the n-grams (the lexicon is the shipped one), so every
-        # featurizer in the process shares them: cross-validation folds compute each type once
-        self._features_cache = _SHARED_FEATURES.setdefault(tuple(ngrams), {})
+        # static features depend only on the n-grams and whether tables are used (the lexicon is the
+        # shipped one), so every featurizer in the process shares them: CV folds compute each type once
+        self._features_cache = _SHARED_FEATURES.setdefault((tuple(ngrams), use_tables), {})
+
+    def set_lexicon_dropout(self, p: float, seed: int) -> None:
+        self.lexicon_dropout = p
+        self._drop_rng = random.Random(seed)
+
+    def without_tables(self) -> TypeFeaturizer:
+        """The same featurizer as if no token were in the translation tables (the `--lexicon none` protocol)."""
+        return TypeFeaturizer("".join(self.char_index), self.ngrams, self.lexicon, self.max_chars, self.cache_size,
+                              use_tables=False)
 
     @property
     def n_features(self) -> int:
@@ -162,6 +174,10 @@ class TypeFeaturizer:
                     self._features_cache.clear()
                 features = self._features_cache[token] = self._features(token)
             hit = self._cache[token] = (self._chars(token), features)
+        if self.lexicon_dropout and self._drop_rng.random() < self.lexicon_dropout:
+            features = hit[1].copy()
+            features[LEXICAL] = 0.0
+            return hit[0], features
         return hit
 
     def _chars(self, token: str) -> np.ndarray:
@@ -176,8 +192,9 @@ class TypeFeaturizer:
         lower = token.lower()
         values = _shape(token, lower)
         romance = romance_form(token)
+        tables = self.lexicon.tables if self.use_tables else {}
         for lang in ("en", "it"):
-            translation = self.lexicon.tables[lang].get(token)
+            translation = tables[lang].get(token) if tables else None
             if translation is None:
                 values += [0.0] * PER_LANGUAGE
                 continue
@@ -191,7 +208,7 @@ class TypeFeaturizer:
                 float(lower == translation.lower()),
                 float(" " in translation.strip()),
             ]
-        arabic = self.lexicon.tables["ar"].get(token)
+        arabic = tables["ar"].get(token) if tables else None
         skeleton = maltese_skeleton(token)
         arabic_words = [arabic_skeleton(w) for w in (arabic or "").split()] or [""]
         values += [

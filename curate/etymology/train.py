@@ -34,6 +34,9 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads; None = all cores
     backbone: str | None = None  # HF token-classification backbone (local folder or hub id)
     max_length: int = 512  # subwords per sentence for a backbone
+    # probability that a type's translation-table evidence is hidden in a batch (native model): text
+    # outside the tables must look normal to the model, not like a case it never saw
+    lexicon_dropout: float = 0.0
 
 
 def split_options(options: dict[str, Any] | None) -> tuple[TrainConfig, dict[str, Any]]:
@@ -96,6 +99,8 @@ def train_tagger(
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(1, steps - warmup)))
     )
+    if backend.kind == "native":
+        backend.featurizer.set_lexicon_dropout(train.lexicon_dropout, train.seed)
     model.train()
     for _ in range(train.epochs):
         for idx in _length_bucketed_batches(sentences, train.batch_size, rng):
@@ -111,6 +116,8 @@ def train_tagger(
             torch.nn.utils.clip_grad_norm_(model.parameters(), train.clip)
             optimizer.step()
             scheduler.step()
+    if backend.kind == "native":
+        backend.featurizer.set_lexicon_dropout(0.0, train.seed)
     backend.set_memory(Memoriser.from_sentences(sentences, label_ids, len(labels)).counts)
     model.eval()
     return backend
