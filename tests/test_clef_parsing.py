@@ -1,5 +1,6 @@
 """CLEF topic, translation and qrels parsing: every layout and encoding, and bad input with file:line errors."""
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -120,3 +121,84 @@ def test_unknown_tag_is_a_counted_skip():
     text = "<top>\n<num> C141 </num>\n<EN-title> A </EN-title>\n<EN-title-1> B </EN-title-1>\n</top>\n"
     topics = parse_topic_text(text, Path("x.txt"), 2003, skipped)
     assert topics[0].title == "A" and skipped == {"unknown tag <EN-title-1> in a CLEF topic": 1}
+
+
+# ---- issue 11: UTF-16 without a BOM, empty and undecodable files, a linear parser ----------------------
+GERMAN = (SAMPLE / "Topics/2001/Top-de01.txt").read_bytes().decode("iso-8859-1")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_keeps_the_language(tmp_path, codec):
+    path = tmp_path / "Top-de01.txt"
+    path.write_bytes(GERMAN.encode(codec))  # a Windows export: UTF-16, no byte-order mark
+    topics = read_topic_file(path, 2001, "de")
+    assert [t.title for t in topics] == ["Radwege in Städten", "Prognosen für die Weinlese"]
+
+
+def test_utf16_with_bom_is_decoded(tmp_path):
+    path = tmp_path / "Top-de01.txt"
+    path.write_bytes(GERMAN.encode("utf-16"))
+    assert len(read_topic_file(path, 2001, "de")) == 2
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfe" + "<top>\n<num> C041".encode("utf-16-le") + b"<",
+                                  "<top>\n<num> C041".encode("utf-16-le") + b"<"])
+def test_odd_length_utf16_names_file_and_line(tmp_path, data):
+    path = tmp_path / "Top-de01.txt"
+    path.write_bytes(data)
+    with pytest.raises(InputFormatError, match=r"Top-de01.txt:2: .*UTF-16.*odd number of bytes"):
+        read_topic_file(path, 2001, "de")
+
+
+def test_unpaired_surrogate_in_utf16_names_file_and_line(tmp_path):
+    path = tmp_path / "Top-de01.txt"
+    path.write_bytes(b"\xff\xfe" + "<top>\n<num>".encode("utf-16-le") + b"\x00\xd8" + "x".encode("utf-16-le"))
+    with pytest.raises(InputFormatError, match=r"Top-de01.txt:2: .*not valid UTF-16"):
+        read_topic_file(path, 2001, "de")
+
+
+def test_nul_bytes_that_are_not_utf16_are_an_error(tmp_path):
+    path = tmp_path / "Top-de01.txt"
+    path.write_bytes(b"<top>\n\x00\x00\x00\x00binary junk\n")
+    with pytest.raises(InputFormatError, match=r"Top-de01.txt:2: NUL byte"):
+        read_topic_file(path, 2001, "de")
+
+
+@pytest.mark.parametrize("content", [b"", b"\n \n", b"\xef\xbb\xbf", b"\xff\xfe"])
+def test_empty_files_are_errors_not_a_missing_language(tmp_path, content):
+    for name, read in [("Top-de01.txt", lambda p: read_topic_file(p, 2001, "de")),
+                       ("qrels_german", lambda p: read_qrels(p, topic_id=clef_topic_id)),
+                       ("clef-en-2000-2003_TURKISH.txt", lambda p: read_translation_file(p, "tr"))]:
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(InputFormatError, match=rf"{name}: file is empty"):
+            read(path)
+
+
+def test_topic_file_without_topics_is_an_error(tmp_path):
+    path = tmp_path / "Top-de01.txt"
+    path.write_bytes(b"CLEF 2001 German topics\n(exported without markup)\n")
+    with pytest.raises(InputFormatError, match=r"Top-de01.txt: no <top> \.\.\. </top> topic"):
+        read_topic_file(path, 2001, "de")
+
+
+def test_utf16_qrels_are_read(tmp_path):
+    path = tmp_path / "qrels_german"
+    path.write_bytes("141 0 SDA.940101.0001 1\n".encode("utf-16"))  # UTF-16 qrels are read, not dropped
+    assert [j.doc_id for j in read_qrels(path, topic_id=clef_topic_id)] == ["SDA.940101.0001"]
+
+
+def _many_topics(n: int) -> str:
+    return "".join(f"<top>\n<num> C{i % 200 + 1:03d} </num>\n<EN-title> Topic number {i} </EN-title>\n"
+                   f"<EN-desc> Find documents about subject {i}. </EN-desc>\n<EN-narr> Relevant documents discuss "
+                   f"subject {i}; " + "background material alone is not relevant. " * 8 + "</EN-narr>\n</top>\n\n"
+                   for i in range(n))
+
+
+def test_topic_parser_is_linear_in_the_file_size():
+    text = _many_topics(2200)  # about 1.2 MiB: the quadratic parser took 8 s on it, a linear one ~0.1 s
+    start = time.perf_counter()
+    topics = parse_topic_text(text, Path("big.txt"), 2003)
+    elapsed = time.perf_counter() - start
+    assert len(topics) == 2200 and topics[-1].title == "Topic number 2199" and topics[-1].line == 2199 * 7 + 1
+    assert elapsed < 3.0, f"{elapsed:.1f} s for {len(text) >> 10} KiB"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from curate.errors import InputFormatError
 
+from .encoding import decode_utf16, sniff_utf16
 from .langcodes import UnknownLanguageCode, normalize_language
 
 
@@ -48,13 +49,26 @@ def parse_qrels_text(text: str, path: Path, allowed: set[int] | None = None,
     return out
 
 
+def decode_qrels_bytes(data: bytes, path: Path) -> str:
+    """UTF-16 (with or without a BOM), UTF-8, else ISO-8859-1: doc ids are ASCII, so never fail on a stray
+    byte. An empty file is an error: read as "no judgements" it would silently drop a document language."""
+    utf16 = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be" if data.startswith(b"\xfe\xff") else None
+    if utf16:
+        text = decode_utf16(data, path, utf16, skip=2)
+    elif (sniffed := sniff_utf16(data)) is not None:
+        text = decode_utf16(data, path, sniffed)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("iso-8859-1")
+    if not text.strip():
+        raise InputFormatError(path, None, "file is empty")
+    return text
+
+
 def read_qrels(path: Path, allowed: set[int] | None = None, topic_id=lambda raw: raw) -> list[Judgement]:
-    data = Path(path).read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("iso-8859-1")  # doc ids are ASCII; never fail on a stray byte in a comment
-    return parse_qrels_text(text, Path(path), allowed, topic_id)
+    return parse_qrels_text(decode_qrels_bytes(Path(path).read_bytes(), Path(path)), Path(path), allowed, topic_id)
 
 
 _QRELS_NAME = re.compile(r"^qrels[_-]([A-Za-z]+)(?:[_-]\d{2,4})?(?:\.txt)?$", re.IGNORECASE)

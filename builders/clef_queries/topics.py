@@ -44,75 +44,109 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def parse_topic_text(text: str, path: Path, year: int, skipped: Counter | None = None) -> list[ClefTopic]:
-    skipped = skipped if skipped is not None else Counter()
-    lines = [("" if ln.lstrip().startswith("**") else ln) for ln in text.split("\n")]
-    text = "\n".join(lines)
-    closed_layout = re.search(r"</[A-Za-z]{1,3}-(title|desc|narr)\s*>", text, re.IGNORECASE) is not None
+@dataclass
+class _OpenField:
+    key: str  # "num", "title", "desc", "narr", or "?<tag>" for a tag we do not know
+    line: int  # where it was opened, for error messages
+    start: int  # offset of its text
+    tag: str  # the tag as written
 
-    topics: list[ClefTopic] = []
-    topic: dict | None = None  # fields of the open <top>
-    field: tuple[str, int, int, str] | None = None  # (key, line opened, text start, tag as written)
-    prefixes: set[str] = set()
 
-    def line_at(offset: int) -> int:
-        return text.count("\n", 0, offset) + 1
+class _TopicFileParser:
+    """One pass over the tags of a topic file; line numbers advance with the scan (linear time)."""
 
-    def close_field(end: int) -> None:
-        nonlocal field
+    def __init__(self, text: str, path: Path, year: int, skipped: Counter):
+        self.text, self.path, self.year, self.skipped = text, path, year, skipped
+        # a file with any closing field tag must close every field it opens (2001-2003 layout)
+        self.closed_layout = re.search(r"</[A-Za-z]{1,3}-(title|desc|narr)\s*>", text, re.IGNORECASE) is not None
+        self.topics: list[ClefTopic] = []
+        self.topic: dict | None = None  # fields of the open <top>
+        self.field: _OpenField | None = None
+        self.prefixes: set[str] = set()
+        self._line, self._offset = 1, 0
+
+    def line_at(self, offset: int) -> int:
+        """Line of `offset`; offsets only grow during the scan, so each newline is counted once."""
+        self._line += self.text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line
+
+    def parse(self) -> list[ClefTopic]:
+        for m in _TAG.finditer(self.text):
+            closing, name = m.group(1) == "/", m.group(2)
+            line = self.line_at(m.start())
+            if name.lower() == "top":
+                self.close_top(line, m.start()) if closing else self.open_top(line)
+            elif self.topic is None:
+                raise InputFormatError(self.path, line, f"<{'/' if closing else ''}{name}> outside <top> ... </top>")
+            elif closing:
+                self.close_tag(name, line, m.start())
+            else:
+                self.open_tag(name, line, m.start(), m.end())
+        if self.topic is not None:
+            raise InputFormatError(self.path, self.topic["_line"], "<top> is never closed (end of file)")
+        if len(self.prefixes) > 1:
+            raise InputFormatError(self.path, None, f"mixes language prefixes {sorted(self.prefixes)} in one topic file")
+        if not self.topics:
+            raise InputFormatError(self.path, None, "no <top> ... </top> topic found")
+        return self.topics
+
+    def open_top(self, line: int) -> None:
+        if self.topic is not None:
+            raise InputFormatError(self.path, self.topic["_line"], f"<top> is not closed before the next <top> "
+                                   f"at line {line}")
+        self.topic, self.field = {"_line": line}, None
+
+    def close_top(self, line: int, offset: int) -> None:
+        if self.topic is None:
+            raise InputFormatError(self.path, line, "</top> without an open <top>")
+        field = self.field
+        if field is not None and self.closed_layout and field.key != "num":
+            raise InputFormatError(self.path, field.line, f"<{field.tag}> is not closed before </top> at line {line}")
+        self.close_field(offset)
+        self.topics.append(_finish(self.topic, self.path, self.year, self.prefixes))
+        self.topic = None
+
+    def _key(self, name: str) -> str:
+        fm = _FIELD.match(name)
+        if fm:
+            self.prefixes.add(fm.group(1).upper())
+            return fm.group(2).lower()
+        return "num" if name.lower() == "num" else f"?{name}"
+
+    def close_tag(self, name: str, line: int, offset: int) -> None:
+        key = self._key(name)
+        if self.field is None or self.field.key != key:
+            raise InputFormatError(self.path, line, f"</{name}> does not close the open field "
+                                   f"{('<' + self.field.tag + '>') if self.field else '(none)'}")
+        self.close_field(offset)
+
+    def open_tag(self, name: str, line: int, offset: int, text_start: int) -> None:
+        key = self._key(name)
+        field = self.field
+        if field is not None:
+            if self.closed_layout and field.key != "num" and not field.key.startswith("?"):
+                raise InputFormatError(self.path, field.line, f"<{field.tag}> is not closed before <{name}> "
+                                       f"at line {line}")
+            self.close_field(offset)
+        self.field = _OpenField(key, line, text_start, name)
+
+    def close_field(self, end: int) -> None:
+        """Store the open field's text (whitespace collapsed) in the open topic."""
+        field, topic = self.field, self.topic
         if field is None or topic is None:
             return
-        name, _, start, _ = field
-        value = _clean(text[start:end])
-        if name == "num":
-            topic["num"] = value
-        elif name.startswith("?"):
-            skipped[f"unknown tag <{name[1:]}> in a CLEF topic"] += 1
+        if field.key.startswith("?"):
+            self.skipped[f"unknown tag <{field.key[1:]}> in a CLEF topic"] += 1
         else:
-            topic[name] = value
-        field = None
+            topic[field.key] = _clean(self.text[field.start:end])
+        self.field = None
 
-    for m in _TAG.finditer(text):
-        closing, name = m.group(1) == "/", m.group(2)
-        line = line_at(m.start())
-        lname = name.lower()
-        if lname == "top":
-            if not closing:
-                if topic is not None:
-                    raise InputFormatError(path, topic["_line"], "<top> is not closed before the next <top> "
-                                           f"at line {line}")
-                topic, field = {"_line": line}, None
-                continue
-            if topic is None:
-                raise InputFormatError(path, line, "</top> without an open <top>")
-            if field is not None and closed_layout and field[0] != "num":
-                raise InputFormatError(path, field[1], f"<{field[3]}> is not closed before </top> at line {line}")
-            close_field(m.start())
-            topics.append(_finish(topic, path, year, prefixes))
-            topic = None
-            continue
-        if topic is None:
-            raise InputFormatError(path, line, f"<{'/' if closing else ''}{name}> outside <top> ... </top>")
-        fm = _FIELD.match(name)
-        key = "num" if lname == "num" else (f"{fm.group(2).lower()}" if fm else f"?{name}")
-        if fm:
-            prefixes.add(fm.group(1).upper())
-        if closing:
-            if field is None or field[0] != key:
-                raise InputFormatError(path, line, f"</{name}> does not close the open field "
-                                       f"{('<' + field[3] + '>') if field else '(none)'}")
-            close_field(m.start())
-            continue
-        if field is not None:
-            if closed_layout and field[0] not in ("num",) and not field[0].startswith("?"):
-                raise InputFormatError(path, field[1], f"<{field[3]}> is not closed before <{name}> at line {line}")
-            close_field(m.start())
-        field = (key, line, m.end(), name)
-    if topic is not None:
-        raise InputFormatError(path, topic["_line"], "<top> is never closed (end of file)")
-    if len(prefixes) > 1:
-        raise InputFormatError(path, None, f"mixes language prefixes {sorted(prefixes)} in one topic file")
-    return topics
+
+def parse_topic_text(text: str, path: Path, year: int, skipped: Counter | None = None) -> list[ClefTopic]:
+    """Topics of one file's text, in file order; `skipped` counts unknown tags. Errors name path and line."""
+    text = "\n".join(("" if ln.lstrip().startswith("**") else ln) for ln in text.split("\n"))  # comments
+    return _TopicFileParser(text, path, year, skipped if skipped is not None else Counter()).parse()
 
 
 def _finish(topic: dict, path: Path, year: int, prefixes: set[str]) -> ClefTopic:
