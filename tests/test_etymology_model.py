@@ -108,3 +108,27 @@ def test_transform_runs_as_a_datatrove_step(backend):
     assert [d.id for d in out] == ["a", "b"]
     assert out[1].metadata["tokens"] == ["L-", "aħwa", "tressqu", "."]
     assert len(out[1].metadata["etymology"]) == 4 == len(out[1].metadata["etymology_prob"])
+
+
+@pytest.mark.parametrize("use_tables", [True, False])
+def test_batched_features_equal_the_one_by_one_definition(use_tables):
+    from curate.etymology.batch_features import featurize_types
+    from curate.etymology.features import TypeFeaturizer
+    from curate.etymology.lexicon import load_lexicon
+    from curate.formats.conllu import read_conllu
+    from curate.maltese.resources import MUDT_DIR, MUDT_SPLITS
+
+    types = sorted({t for name in MUDT_SPLITS.values() for s in read_conllu(MUDT_DIR / name) for t in s.tokens})
+    odd = ["", "x" * 1000, "İstanbul", "ǅemal", "²³", "a\x00b", "😀ħ", "ĦAĦA", "Għ-", "'", "--", "ÀÉ", "ﬁ", "iee",
+           "كتاب", "Maġistratxyz", "\ud800"]
+    types = types[::3] + odd + [t + "q" for t in types[:300]]  # a third of MUDT's types; new types
+    lexicon = load_lexicon()
+    featurizer = TypeFeaturizer("abcdefghijklmnopqrstuvwxyzħ'-", lexicon.ngrams, lexicon, 24, use_tables=use_tables)
+    chars, features = featurize_types(featurizer, types)
+    assert chars.shape == (len(types), 24) and features.shape == (len(types), featurizer.n_features)
+    for i, token in enumerate(types):
+        assert np.array_equal(chars[i], featurizer._chars(token)), token
+        assert np.array_equal(features[i], featurizer._features(token)), token
+    cached_chars, cached_features = featurizer.many(types[:50] + types[:10])
+    assert np.array_equal(cached_features[50:], features[:10]) and np.array_equal(cached_chars[:50], chars[:50])
+    assert featurizer.many([])[1].shape == (0, featurizer.n_features)
