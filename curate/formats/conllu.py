@@ -1,4 +1,4 @@
-"""A strict CoNLL-U reader: every malformed line is an error naming the file and line."""
+"""A strict CoNLL-U reader: every malformed line (bad bytes included) is an error naming the file and line."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curate.errors import InputFormatError
+from curate.formats.text import named_utf8_errors
 
 COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 
@@ -27,7 +28,7 @@ class ConlluSentence:
 def read_conllu(path: str | Path) -> Iterator[ConlluSentence]:
     path = Path(path)
     sent: ConlluSentence | None = None
-    with path.open(encoding="utf-8") as f:
+    with named_utf8_errors(path), path.open(encoding="utf-8") as f:
         for lineno, raw in enumerate(f, start=1):
             line = raw.rstrip("\n")
             if not line.strip():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from curate.errors import InputFormatError
+from curate.formats.text import named_utf8_errors
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MALTESE_DIR = DATA_DIR / "maltese"
@@ -31,7 +32,7 @@ def read_annotations(path: str | Path = ANNOTATIONS_TSV) -> list[AnnotatedSenten
     """Read `id, token, category, category_merged` rows; quoting is disabled because some tokens are a bare `"`."""
     path = Path(path)
     by_id: dict[int, list[tuple[str, str, str]]] = {}
-    with path.open(encoding="utf-8", newline="") as f:
+    with named_utf8_errors(path), path.open(encoding="utf-8", newline="") as f:
         reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
         if header != ["id", "token", "category", "category_merged"]:
