@@ -69,3 +69,22 @@ def test_xml_entities_are_not_expanded(tmp_path):
                     "<text>a &x; b</text></revision></page></mediawiki>")
     (page,) = list(iter_pages(evil))
     assert "root:" not in page.text
+
+
+def test_text_after_an_unresolved_entity_is_kept(tmp_path):
+    page_xml = tmp_path / "entities.xml"
+    page_xml.write_text('<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">'
+                        '<!ENTITY y "why">]><mediawiki><page><title>A &y; title</title><ns>0</ns><id>1</id>'
+                        "<revision><id>2</id><text>a &x; b [[Link]] &y; end</text></revision></page></mediawiki>")
+    (page,) = list(iter_pages(page_xml))
+    # entities stay unexpanded (no file read, no network) and nothing after them is lost
+    assert page.text == "a &x; b [[Link]] &y; end" and page.title == "A &y; title"
+
+
+def test_non_numeric_page_id_names_the_file_and_line(tmp_path):
+    bad = tmp_path / "bad-id.xml"
+    bad.write_text("<mediawiki>\n<page><title>T</title><ns>0</ns><id>1</id><revision><id>2</id><text>a</text>"
+                   "</revision></page>\n<page><title>U</title><ns>0</ns><id>x7</id><revision><id>3</id>"
+                   "<text>b</text></revision></page></mediawiki>")
+    with pytest.raises(InputFormatError, match=r"bad-id.xml:3: page 'U': id 'x7' is not an integer"):
+        list(iter_pages(bad))

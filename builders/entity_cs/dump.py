@@ -109,6 +109,14 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+def _text(el: etree._Element) -> str:
+    """All text of a leaf element. Entities are never expanded: an entity reference stays as written
+    (`&name;`) and the text after it, which lxml keeps in the reference's tail, is not lost."""
+    if len(el) == 0:
+        return el.text or ""
+    return "".join([el.text or "", *((c.text or "") + (c.tail or "") for c in el if c.tag is etree.Entity)])
+
+
 def _page(elem: etree._Element) -> Page:
     fields: dict[str, str] = {}
     redirect = None
@@ -119,16 +127,30 @@ def _page(elem: etree._Element) -> Page:
             redirect = child.get("title")
         elif name == "revision":
             rev = {_local(c.tag): c for c in child}
-            ts = rev["timestamp"].text or "" if "timestamp" in rev else ""
-            text = rev["text"].text or "" if "text" in rev else ""
-            rid = int(rev["id"].text) if "id" in rev else 0
+            ts = _text(rev["timestamp"]) if "timestamp" in rev else ""
+            text = _text(rev["text"]) if "text" in rev else ""
+            rid = _int(_text(rev["id"]), "revision id", elem) if "id" in rev else 0
             if best is None or ts >= best[0]:
                 best = (ts, rid, text)
         elif name:
-            fields[name] = child.text or ""
-    ns = int(fields.get("ns", "0") or 0)
+            fields[name] = _text(child)
+    ns = _int(fields.get("ns", "0") or "0", "ns", elem)
     _, rid, text = best if best is not None else ("", 0, "")
-    return Page(int(fields.get("id", "0")), fields.get("title", ""), ns, rid, text, redirect)
+    return Page(_int(fields.get("id", "0"), "id", elem), fields.get("title", ""), ns, rid, text, redirect)
+
+
+class _BadPage(ValueError):
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line = line
+
+
+def _int(value: str, what: str, page: etree._Element) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        title = next((c.text for c in page if _local(c.tag) == "title"), None)
+        raise _BadPage(page.sourceline, f"page {title!r}: {what} {value!r} is not an integer") from None
 
 
 def iter_pages(path: str | Path, rng: ByteRange | None = None) -> Iterator[Page]:
@@ -151,7 +173,9 @@ def iter_pages(path: str | Path, rng: ByteRange | None = None) -> Iterator[Page]
         after = f" after page id {last_id}" if last_id is not None else " before the first page"
         raise InputFormatError(where, None, f"truncated or corrupt bz2 data{after}: {e}") from e
     except etree.XMLSyntaxError as e:
-        raise InputFormatError(where, e.lineno, f"malformed XML: {e.msg}") from e
+        raise InputFormatError(where, e.lineno or None, f"malformed XML: {e.msg}") from e
+    except _BadPage as e:
+        raise InputFormatError(where, e.line, str(e)) from None
     finally:
         fh.close()
 
