@@ -1,12 +1,12 @@
-"""`curate push`: a finished build folder to a Hugging Face Hub dataset repo, in one commit.
+"""`curate push`: a finished build folder to a Hugging Face Hub dataset repo, in commits of bounded size.
 
 Each Arrow shard `DIR/<config>/<split>/data-0000i-of-0000N.arrow` becomes
 `data/<config>/<split>-0000i-of-0000N.parquet` (Parquet is what the dataset viewer and `load_dataset`
 read natively; the `huggingface` schema metadata, i.e. the features, is kept). The card `DIR/README.md` is
 uploaded with its YAML `configs:` rewritten to point at those files (the local build is not touched), plus
-`manifest.json` for provenance. Shards are checked against the manifest's sha256 before anything is sent.
-One `create_commit` adds everything and deletes stale `data/<config>/` files of an earlier push, so the
-`<split>-*` patterns in the card never match leftovers.
+`manifest.json` for provenance and the card's plots. Everything is checked before anything is sent: every
+shard against the manifest's sha256, the token's write access, the revision, the card's redistribution terms.
+The upload itself (`curate.hub_commit`) is resumable: rerunning an interrupted push sends only what is missing.
 Token: `HF_TOKEN` or the saved login (`huggingface_hub.get_token()`); never printed. Endpoint: `HF_ENDPOINT`.
 """
 
@@ -15,29 +15,34 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from curate import __version__
 from curate.errors import CurateError, InputFormatError
 from curate.io import file_sha256
 
 ROW_GROUP_BYTES = 64 * 1024 * 1024  # row groups of at most ~64 MB of Arrow data: the viewer pages by row group
+SPLIT_ORDER = {"train": 0, "validation": 1, "dev": 1, "test": 2}
 
 
 @dataclass(frozen=True)
 class UploadFile:
+    """One file of the repo: a Parquet conversion of an Arrow shard (`rows` set) or a file sent as is."""
+
     path_in_repo: str
     local_path: Path
-    size: int
+    size: int  # bytes on disk here (for a shard: the Arrow size; the Parquet file is written when it is sent)
+    sha256: str
     rows: int | None = None
 
 
 def arrow_to_parquet(shard: Path, target: Path) -> int:
-    """Convert one Arrow IPC stream shard to Parquet, streaming batches; returns the row count."""
+    """Convert one Arrow IPC stream shard to Parquet, streaming batches; returns the row count.
+
+    Same shard, same pyarrow: same bytes, which is what lets an interrupted push recognise its own files."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -84,7 +89,9 @@ def split_card(text: str, path: Path) -> tuple[dict[str, Any], str]:
 def card_for_upload(text: str, path: Path, splits: dict[str, list[str]], also_built: tuple[str, ...] = ()) -> str:
     """The card with `configs:` data_files pointing at the uploaded Parquet files, one entry per config.
 
-    `also_built` names configs of the build that are not uploaded (every split empty): dropped from the card."""
+    Splits keep the order of the local card's data_files (train, validation, test as the build wrote them),
+    not the manifest's alphabetical order. `also_built` names configs of the build that are not uploaded
+    (every split empty): dropped from the card."""
     meta, body = split_card(text, path)
     entries = {e.get("config_name"): e for e in meta.get("configs") or [] if isinstance(e, dict)}
     unknown = sorted(set(entries) - set(splits) - set(also_built), key=str)
@@ -94,7 +101,11 @@ def card_for_upload(text: str, path: Path, splits: dict[str, list[str]], also_bu
     configs = []
     for name, split_names in splits.items():
         entry = dict(entries.get(name) or {"config_name": name})
-        entry["data_files"] = [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in split_names]
+        local = entry.get("data_files")
+        local_order = [d.get("split") for d in local if isinstance(d, dict)] if isinstance(local, list) else []
+        ordered = sorted(split_names, key=lambda s: (local_order.index(s) if s in local_order else len(local_order),
+                                                     SPLIT_ORDER.get(s, 3), s))
+        entry["data_files"] = [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in ordered]
         configs.append(entry)
     meta["configs"] = configs
     header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
@@ -103,13 +114,23 @@ def card_for_upload(text: str, path: Path, splits: dict[str, list[str]], also_bu
 
 @dataclass
 class UploadPlan:
-    files: list[UploadFile]
+    files: list[UploadFile]  # data files first, in repo order; the card and its companions are sent last
+    card: str
+    card_meta: dict[str, Any]
     manifest: dict[str, Any]
-    notes: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def data_files(self) -> list[UploadFile]:
+        return [f for f in self.files if f.rows is not None]
+
+    @property
+    def last_files(self) -> list[UploadFile]:
+        return [f for f in self.files if f.rows is None]
 
 
-def plan_upload(build_dir: Path, staging: Path) -> UploadPlan:
-    """Verify the build against its manifest, convert shards to Parquet under `staging`, write the card."""
+def plan_upload(build_dir: Path) -> UploadPlan:
+    """Verify the build against its manifest (every shard's size and sha256) and rewrite its card."""
     build_dir = Path(build_dir)
     manifest_path, card_path = build_dir / "manifest.json", build_dir / "README.md"
     for needed in (manifest_path, card_path):
@@ -126,32 +147,52 @@ def plan_upload(build_dir: Path, staging: Path) -> UploadPlan:
     uploaded: dict[str, list[str]] = {}
     for name, splits in layout.items():
         for split, shards in splits.items():
-            for shard in shards:
-                _verify_shard(build_dir / shard["path"], shard, manifest_path)
+            checked = [_verify_shard(build_dir, shard, manifest_path) for shard in shards]
             if sum(s["rows"] for s in shards) == 0:  # `datasets` refuses a config with an empty split
                 notes.append(f"split {name}/{split} is empty: left out of the upload and the card")
                 continue
             uploaded.setdefault(name, []).append(split)
-            for i, shard in enumerate(shards):
-                repo_path = f"data/{name}/{split}-{i:05d}-of-{len(shards):05d}.parquet"
-                rows = arrow_to_parquet(build_dir / shard["path"], staging / repo_path)
-                if rows != shard["rows"]:
-                    raise CurateError(f"{build_dir / shard['path']}: {rows} rows, the manifest says {shard['rows']}")
-                files.append(UploadFile(repo_path, staging / repo_path, (staging / repo_path).stat().st_size, rows))
+            for i, (shard, local) in enumerate(zip(shards, checked, strict=True)):
+                files.append(UploadFile(f"data/{name}/{split}-{i:05d}-of-{len(shards):05d}.parquet", local,
+                                        shard["bytes"], shard["sha256"], shard["rows"]))
     if not uploaded:
         raise CurateError(f"{manifest_path}: no config has any rows; nothing to push")
     card = card_for_upload(card_path.read_text(encoding="utf-8"), card_path, uploaded, tuple(layout))
-    (staging / "README.md").write_text(card, encoding="utf-8")
-    files.append(UploadFile("README.md", staging / "README.md", (staging / "README.md").stat().st_size))
-    files.append(UploadFile("manifest.json", manifest_path, manifest_path.stat().st_size))
-    return UploadPlan(sorted(files, key=lambda f: f.path_in_repo), manifest, notes)
+    meta = split_card(card, card_path)[0]
+    last = [UploadFile("manifest.json", manifest_path, manifest_path.stat().st_size, file_sha256(manifest_path))]
+    for image in _card_images(card, card_path, build_dir):
+        last.append(UploadFile(image, build_dir / image, (build_dir / image).stat().st_size,
+                               file_sha256(build_dir / image)))
+    files.sort(key=lambda f: f.path_in_repo)
+    return UploadPlan(files + sorted(last, key=lambda f: f.path_in_repo), card, meta, manifest, notes)
 
 
-def _verify_shard(local: Path, shard: dict[str, Any], manifest_path: Path) -> None:
+def _verify_shard(build_dir: Path, shard: dict[str, Any], manifest_path: Path) -> Path:
+    local = (build_dir / shard["path"]).resolve()
+    if not local.is_relative_to(build_dir.resolve()):
+        raise InputFormatError(manifest_path, None, f"shard path {shard['path']!r} leaves the build folder")
     if not local.is_file():
-        raise CurateError(f"{local}: shard listed in {manifest_path} is missing")
+        raise CurateError(f"{local}: shard listed in {manifest_path} is missing (incomplete build; rebuild it)")
     if local.stat().st_size != shard["bytes"] or file_sha256(local) != shard["sha256"]:
         raise CurateError(f"{local}: does not match its sha256/size in {manifest_path}; rebuild it")
+    return local
+
+
+def _card_images(card: str, card_path: Path, build_dir: Path) -> list[str]:
+    """Images the card shows from the build folder (`![...](images/x.png)`): each must exist."""
+    import re
+
+    paths = sorted(set(re.findall(r"!\[[^\]]*\]\((images/[A-Za-z0-9._/-]+\.png)\)", card)))
+    for p in paths:
+        if ".." in p.split("/") or not (build_dir / p).is_file():
+            raise CurateError(f"{card_path}: the card shows {p}, which is not in {build_dir} (incomplete build)")
+    return paths
+
+
+def restriction(plan: UploadPlan) -> str | None:
+    """Why the card says this data must not be shared publicly (`redistribution:` in its YAML), or None."""
+    value = plan.card_meta.get("redistribution")
+    return str(value).strip() if value else None
 
 
 def resolve_token() -> str:
@@ -168,65 +209,45 @@ def mask(text: str, token: str | None) -> str:
 
 
 def push(build_dir: str | Path, repo_id: str, private: bool = False, revision: str | None = None,
-         dry_run: bool = False, say: Callable[[str], None] = print) -> str | None:
-    """Upload the build in one commit; returns the commit URL (None for a dry run)."""
-    import tempfile
-
+         dry_run: bool = False, say: Callable[[str], None] = print, create_branch: bool = False,
+         i_have_the_rights: bool = False, limits: Any = None) -> str | None:
+    """Upload the build; returns the URL of the last commit (None for a dry run)."""
     from huggingface_hub.errors import HFValidationError
     from huggingface_hub.utils import validate_repo_id
 
+    from curate.hub_commit import CommitLimits, Target, upload
+
     try:
         validate_repo_id(repo_id)
+        if repo_id.count("/") != 1:
+            raise HFValidationError("expected NAMESPACE/NAME")
     except HFValidationError as exc:
         raise CurateError(f"invalid REPO_ID {repo_id!r}: {exc}") from None
-    with tempfile.TemporaryDirectory(prefix="curate-push-") as tmp:
-        plan = plan_upload(Path(build_dir), Path(tmp))
-        files, manifest = plan.files, plan.manifest
-        total = sum(f.size for f in files)
-        target = f"dataset {repo_id}" + (f" (revision {revision})" if revision else "")
-        for f in files:
-            rows = f"  {f.rows} rows" if f.rows is not None else ""
-            say(f"{'would add' if dry_run else 'add'}  {f.path_in_repo}  {f.size} bytes{rows}")
-        for note in plan.notes:
-            say(f"note: {note}")
-        if manifest.get("sample"):
-            say("note: this is a --sample build (bundled fixtures only)")
-        if dry_run:
-            say(f"dry run: {len(files)} files, {total} bytes to {target}; stale files under data/<config>/ of "
-                "an earlier push would be deleted in the same commit")
-            return None
-        token = resolve_token()
-        try:
-            message = f"Upload {manifest.get('builder', 'dataset')} {manifest.get('version', '')} with curate {__version__}"
-            return _commit(files, repo_id, private, revision, token, " ".join(message.split()), say)
-        except CurateError:
-            raise
-        except Exception as exc:  # huggingface_hub / httpx errors: one clean message, token masked
-            raise CurateError(f"push to {target} failed: {mask(f'{type(exc).__name__}: {exc}', token)}") from None
-
-
-def _commit(files: list[UploadFile], repo_id: str, private: bool, revision: str | None, token: str,
-            message: str, say: Callable[[str], None]) -> str:
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
-    from huggingface_hub.errors import EntryNotFoundError, RevisionNotFoundError
-
-    api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token, library_name="curate",
-                library_version=__version__)
-    url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    if revision and revision != "main":
-        api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True)
-    uploading = {f.path_in_repo for f in files}
-    config_dirs = {f.path_in_repo.rsplit("/", 1)[0] + "/" for f in files if f.path_in_repo.startswith("data/")}
+    plan = plan_upload(Path(build_dir))
+    reason = restriction(plan)
+    if reason and not (private or i_have_the_rights):
+        raise CurateError(f"{Path(build_dir) / 'README.md'}: this data must not be shared publicly ({reason}); "
+                          "push it with --private, or pass --i-have-the-rights if you hold the rights to publish it")
+    target = Target(repo_id, revision or "main", private, create_branch, restricted=bool(reason and not
+                                                                                           i_have_the_rights))
+    for f in plan.files:
+        rows = f"  {f.rows} rows" if f.rows is not None else ""
+        kind = "Arrow bytes, sent as Parquet" if f.rows is not None else "bytes"
+        say(f"{'would add' if dry_run else 'add'}  {f.path_in_repo}  {f.size} {kind}{rows}")
+    say(f"{'would add' if dry_run else 'add'}  README.md  {len(plan.card.encode())} bytes (last)")
+    for note in plan.notes:
+        say(f"note: {note}")
+    if plan.manifest.get("sample"):
+        say("note: this is a --sample build (bundled fixtures only)")
+    if dry_run:
+        say(f"dry run: {len(plan.files) + 1} files, {sum(f.size for f in plan.files)} bytes to {target}; stale "
+            "files under data/<config>/ of an earlier push would be deleted with the card")
+        return None
+    token = resolve_token()
     try:
-        remote = api.list_repo_files(repo_id, repo_type="dataset", revision=revision)
-    except (EntryNotFoundError, RevisionNotFoundError):
-        remote = []
-    stale = sorted(p for p in remote if p not in uploading and any(p.startswith(d) for d in config_dirs))
-    operations: list[Any] = [CommitOperationAdd(f.path_in_repo, str(f.local_path)) for f in files]
-    operations += [CommitOperationDelete(p) for p in stale]
-    for p in stale:
-        say(f"delete  {p}  (left by an earlier push)")
-    info = api.create_commit(repo_id, operations, commit_message=message,
-                             repo_type="dataset", revision=revision)
-    say(f"pushed {len(files)} files to {url} in one commit: {info.commit_url}")
-    return info.commit_url
+        return upload(plan, target, token, limits or CommitLimits(), say)
+    except CurateError as exc:
+        raise CurateError(mask(str(exc), token)) from None
+    except Exception as exc:  # huggingface_hub / httpx errors: one clean message, token masked
+        raise CurateError(f"push to {target} failed: {mask(f'{type(exc).__name__}: {exc}', token)}; "
+                          "rerun the same command to resume") from None

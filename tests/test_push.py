@@ -1,137 +1,20 @@
-"""`curate push` against a fake Hub (a local http.server speaking the routes huggingface_hub calls)."""
+"""`curate push` against a fake Hub (tests/fake_hub.py: a local http.server speaking huggingface_hub's routes)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from fake_hub import TOKEN, FakeHub
 
 from curate.cli import main as curate_main
 from curate.errors import CurateError
 from curate.hub import card_for_upload, push
-
-TOKEN = "hf_TESTtoken0123456789abcdefSECRET"
-
-
-class FakeHub:
-    """create repo, create branch, list tree, validate-yaml, preupload (all 'regular'), NDJSON commit."""
-
-    def __init__(self, token: str = TOKEN):
-        self.token = token
-        self.repos: dict[str, dict] = {}  # repo id -> {"private": bool, "branches": {name: {path: bytes}}}
-        self.requests: list[dict] = []
-        self.commits: list[dict] = []
-        hub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _reply(self, status: int, payload, headers: dict | None = None):
-                body = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                url = urlsplit(self.path)
-                hub.requests.append({"method": self.command, "path": url.path, "query": url.query,
-                                     "authorization": self.headers.get("Authorization"), "body": raw})
-                if self.headers.get("Authorization") != f"Bearer {hub.token}":
-                    # echo the credential back, as a careless server might: curate must mask it
-                    return self._reply(401, {"error": f"Invalid credentials: {self.headers.get('Authorization')}"})
-                status, payload = hub.route(self.command, unquote(url.path), raw, url.query)
-                self._reply(status, payload)
-
-            do_GET = do_POST = _handle
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-
-    @property
-    def api_requests(self) -> list[dict]:
-        """Requests of the push itself (huggingface_hub also fetches its agent-harness list for its User-Agent)."""
-        return [r for r in self.requests if r["path"] != "/api/agent-harnesses"]
-
-    def files(self, repo: str, branch: str = "main") -> dict[str, bytes]:
-        return self.repos[repo]["branches"][branch]
-
-    def route(self, method: str, path: str, raw: bytes, query: str):
-        if method == "POST" and path == "/api/repos/create":
-            body = json.loads(raw)
-            repo = f"{body['organization']}/{body['name']}" if body.get("organization") else body["name"]
-            assert body["type"] == "dataset"
-            if repo in self.repos:
-                return 409, {"error": "You already created this dataset repo",
-                             "url": f"{self.endpoint}/datasets/{repo}"}  # the Hub sends the url with the 409
-            self.repos[repo] = {"private": body.get("visibility") == "private", "branches": {"main": {}}}
-            return 200, {"url": f"{self.endpoint}/datasets/{repo}", "name": repo}
-        if method == "POST" and path == "/api/validate-yaml":
-            meta = yaml.safe_load(json.loads(raw)["content"].split("---\n")[1])
-            return (200, {"errors": [], "warnings": []}) if isinstance(meta, dict) else (400, {"errors": [{}]})
-        if not path.startswith("/api/datasets/"):
-            return 404, {"error": f"no route {method} {path}"}
-        rest = path[len("/api/datasets/"):]
-        for verb in ("preupload", "commit", "tree", "branch"):
-            marker = f"/{verb}/"
-            if marker in rest:
-                repo, tail = rest.split(marker, 1)
-                break
-        else:
-            return 404, {"error": f"no route {method} {path}"}
-        if repo not in self.repos:
-            return 404, {"error": "Repository not found"}
-        branches = self.repos[repo]["branches"]
-        if verb == "branch":
-            if tail in branches:
-                return 409, {"error": "branch exists"}
-            branches[tail] = dict(branches["main"])
-            return 200, {}
-        if tail not in branches:
-            return 404, {"error": f"Invalid rev id: {tail}"}
-        if verb == "tree":
-            return 200, [{"type": "file", "path": p, "size": len(b), "oid": hashlib.sha1(b).hexdigest()}
-                         for p, b in sorted(branches[tail].items())]
-        if verb == "preupload":
-            files = json.loads(raw)["files"]
-            return 200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                                   for f in files]}
-        lines = [json.loads(line) for line in raw.decode().splitlines() if line.strip()]
-        assert lines[0]["key"] == "header"
-        tree = branches[tail]
-        commit = {"branch": tail, "summary": lines[0]["value"]["summary"], "added": [], "deleted": []}
-        for line in lines[1:]:
-            if line["key"] == "file":
-                assert line["value"]["encoding"] == "base64"
-                tree[line["value"]["path"]] = base64.b64decode(line["value"]["content"])
-                commit["added"].append(line["value"]["path"])
-            elif line["key"] == "deletedFile":
-                del tree[line["value"]["path"]]
-                commit["deleted"].append(line["value"]["path"])
-            else:
-                return 400, {"error": f"unexpected commit operation {line['key']}"}
-        self.commits.append(commit)
-        oid = hashlib.sha1(raw).hexdigest()
-        return 200, {"commitUrl": f"{self.endpoint}/datasets/{repo}/commit/{oid}", "commitOid": oid}
 
 
 @pytest.fixture
@@ -144,9 +27,11 @@ def hub(monkeypatch, tmp_path):
 
     # conftest sets HF_HUB_OFFLINE=1 for the whole suite; these tests only ever reach the local fake Hub
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    # hf_xet would send Parquet through a Xet CAS server the fake does not play: take the LFS batch path
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
+    monkeypatch.setenv("CURATE_CACHE", str(tmp_path / "curate_cache"))
     yield fake
-    fake.httpd.shutdown()
-    fake.httpd.server_close()
+    fake.close()
 
 
 FEATURES_META = {"info": {"features": {"sent_id": {"dtype": "string", "_type": "Value"},
@@ -195,22 +80,28 @@ def make_build(out: Path, layout: dict[str, dict[str, list[int]]]) -> Path:
 LAYOUT = {"annotations": {"train": [3, 2], "validation": [2], "test": [1]}, "mudt": {"train": [4], "test": [0]}}
 
 
-def test_push_uploads_everything_in_one_commit(hub, tmp_path, capfd):
+def test_push_sends_parquet_through_lfs_and_the_card_last(hub, tmp_path, capfd):
     build = make_build(tmp_path / "build", LAYOUT)
     before = {p: p.read_bytes() for p in build.rglob("*") if p.is_file()}
     assert curate_main(["push", str(build), "my-org/maltese-etymology", "--private"]) == 0
     out = capfd.readouterr()
     assert TOKEN not in out.out + out.err
-    assert "in one commit" in out.out
+    assert "in 2 commits" in out.out
     assert "note: split mudt/test is empty: left out of the upload and the card" in out.out
 
     routes = [(r["method"], r["path"]) for r in hub.api_requests]
-    assert routes[0] == ("POST", "/api/repos/create")
+    assert routes[0] == ("GET", "/api/whoami-v2")  # checks come before anything is created or sent
+    assert routes.index(("POST", "/api/repos/create")) < routes.index(
+        ("POST", "/datasets/my-org/maltese-etymology.git/info/lfs/objects/batch"))
     assert ("POST", "/api/validate-yaml") in routes
-    assert [p for m, p in routes if "/commit/" in p] == ["/api/datasets/my-org/maltese-etymology/commit/main"]
-    assert all(r["authorization"] == f"Bearer {TOKEN}" for r in hub.api_requests)
+    assert [p for m, p in routes if "/commit/" in p] == ["/api/datasets/my-org/maltese-etymology/commit/main"] * 2
+    assert all(r["authorization"] == f"Bearer {TOKEN}" for r in hub.api_requests if r["path"].startswith("/api"))
     assert hub.repos["my-org/maltese-etymology"]["private"] is True
-    assert len(hub.commits) == 1 and hub.commits[0]["summary"].startswith("Upload maltese-etymology 1.0.0")
+    assert all(c["summary"].startswith("Upload maltese-etymology 1.0.0") for c in hub.commits)
+    # the Parquet shards took the LFS path (batch API, PUT to storage, verify); the card comes last, alone
+    assert sorted(hub.commits[0]["lfs"]) == sorted(hub.commits[0]["added"]) and len(hub.commits[0]["lfs"]) == 5
+    assert len(hub.uploads()) == 5 and sum(p == "/lfs-verify" for _, p in routes) == 5
+    assert sorted(hub.commits[1]["added"]) == ["README.md", "manifest.json"]
 
     files = hub.files("my-org/maltese-etymology")
     assert sorted(files) == [
@@ -268,8 +159,14 @@ def test_second_push_deletes_stale_shards_and_revision_branch(hub, tmp_path):
         "data/annotations/train-00000-of-00001.parquet"]
     assert hub.commits[-1]["deleted"] == ["data/annotations/train-00000-of-00002.parquet",
                                           "data/annotations/train-00001-of-00002.parquet"]
-    # a push to a branch creates it and leaves main alone
-    push(make_build(tmp_path / "b3", {"annotations": {"train": [1]}}), "me/ds", revision="v1.0", say=lambda s: None)
+    # a branch that does not exist is refused before anything is sent, unless --create-branch
+    sent = len(hub.commits)
+    with pytest.raises(CurateError, match=r"revision 'v1\.0' does not exist \(branches: main\); pass --create-branch"):
+        push(make_build(tmp_path / "b3", {"annotations": {"train": [1]}}), "me/ds", revision="v1.0",
+             say=lambda s: None)
+    assert len(hub.commits) == sent and "v1.0" not in hub.repos["me/ds"]["branches"]
+    # a push to a new branch creates it and leaves main alone
+    push(tmp_path / "b3", "me/ds", revision="v1.0", create_branch=True, say=lambda s: None)
     assert hub.commits[-1]["branch"] == "v1.0"
     assert "data/annotations/train-00000-of-00001.parquet" in hub.files("me/ds", "v1.0")
     assert hub.files("me/ds")["data/annotations/train-00000-of-00001.parquet"] != \
@@ -297,9 +194,15 @@ def test_rejected_token_is_never_printed(hub, tmp_path, capfd):
     hub.token = "hf_the_only_valid_token"
     assert curate_main(["push", str(make_build(tmp_path / "b", LAYOUT)), "me/ds"]) == 2
     out = capfd.readouterr()
-    assert "push to dataset me/ds failed" in out.err
-    assert "hf_***" in out.err  # the server echoed the credential; it was masked
-    assert TOKEN not in out.out + out.err
+    assert "rejected the token (HTTP 401)" in out.err and TOKEN not in out.out + out.err
+    assert "me/ds" not in hub.repos
+    # a server that echoes the credential in an error: the message is masked
+    hub.token = TOKEN
+    hub.fail("POST", "/commit/", 403, payload={"error": f"Forbidden for Bearer {TOKEN}"})
+    assert curate_main(["push", str(tmp_path / "b"), "me/ds"]) == 2
+    out = capfd.readouterr()
+    assert "push to dataset me/ds failed" in out.err and "rerun the same command to resume" in out.err
+    assert "hf_***" in out.err and TOKEN not in out.out + out.err
 
 
 def test_corrupted_shard_is_refused_before_upload(hub, tmp_path):
@@ -354,3 +257,66 @@ def test_real_build_round_trips_through_the_hub(hub, tmp_path):
         for split in local:
             assert remote[split].features == local[split].features
             assert remote[split].to_list() == local[split].to_list()
+
+
+BIG = {"annotations": {"train": [3, 2, 2], "validation": [2], "test": [1]}, "mudt": {"train": [4, 1], "test": [0]}}
+
+
+def _files_per_commit(hub: FakeHub) -> list[int]:
+    return [len(c["added"]) + len(c["deleted"]) for c in hub.commits]
+
+
+def test_429_and_5xx_are_retried_honouring_retry_after(hub, tmp_path, capsys):
+    from curate.hub_commit import CommitLimits
+
+    build = make_build(tmp_path / "b", BIG)
+    hub.fail("POST", "/commit/", 429, {"Retry-After": "1"})  # the Hub's commit rate limit
+    hub.fail("PUT", "/lfs-upload/", 503)  # storage hiccup during an LFS upload
+    push(build, "me/ds", limits=CommitLimits(max_files=3))
+    out = capsys.readouterr().out
+    assert "HTTP 429; retrying in 1 s" in out
+    commits = [r for r in hub.requests if r["method"] == "POST" and "/commit/" in r["path"]]
+    assert commits[1]["t"] - commits[0]["t"] >= 0.9  # Retry-After: 1 was honoured
+    assert _files_per_commit(hub) == [3, 3, 1, 2]  # 7 data files in commits of at most 3; the card last
+    assert sorted(hub.commits[-1]["added"]) == ["README.md", "manifest.json"]
+    assert len(hub.files("me/ds")) == 9
+
+
+def test_killed_push_resumes_where_it_stopped(hub, tmp_path):
+    """A real `curate push` process is SIGKILLed while its 2nd commit is in flight; the rerun sends only the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from curate.hub_commit import CommitLimits
+
+    build = make_build(tmp_path / "b", BIG)
+    push(build, "me/reference", limits=CommitLimits(max_files=3), say=lambda s: None)  # uninterrupted
+    reference = dict(hub.files("me/reference"))
+    hub.lfs_store.clear()  # the interrupted push must upload its objects itself
+    hub.commits.clear()
+    hub.requests.clear()
+    reached, release = hub.hold("POST", "/api/datasets/me/ds/commit/", after=1)
+    env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_HUB_DISABLE_XET": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from curate.cli import main; sys.exit(main())",
+                             "push", str(build), "me/ds", "--commit-files", "3"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert reached.wait(120), "the push never reached its 2nd commit"
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(30) == -signal.SIGKILL
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert _files_per_commit(hub) == [3]  # one commit landed; the 2nd batch was uploaded but never committed
+    uploaded_before = set(hub.uploads())
+    assert len(uploaded_before) == 6
+    messages: list[str] = []
+    push(build, "me/ds", limits=CommitLimits(max_files=3), say=messages.append)
+    assert "resuming: 3 of 7 data files are already in dataset me/ds" in messages
+    assert _files_per_commit(hub) == [3, 3, 1, 2]
+    # objects uploaded before the kill were not sent again: only the last batch (1 file) went up
+    assert len(hub.uploads()) == 7 and set(hub.uploads()[:6]) == uploaded_before
+    assert hub.files("me/ds") == reference
