@@ -42,6 +42,7 @@ class BuildOptions:
     overwrite: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     slurm: dict[str, Any] = field(default_factory=dict)
+    ray_address: str | None = None  # None: RAY_ADDRESS if set, else a private Ray instance
     progress: bool = True
     verbose: bool = False
 
@@ -246,11 +247,11 @@ def make_executor(pipeline: list, tasks: int, opts: BuildOptions, logging_dir: P
             pipeline, tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False
         )
     if opts.executor == "ray":
-        import ray
         from datatrove.executor import RayPipelineExecutor
 
-        if not ray.is_initialized():
-            ray.init(num_cpus=max(1, opts.workers), include_dashboard=False, log_to_driver=False)
+        from curate.cluster import connect
+
+        connect(opts.ray_address, opts.workers)  # joins --ray-address / RAY_ADDRESS, else a private instance
         return RayPipelineExecutor(
             pipeline, tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
             cpus_per_task=1, mem_per_cpu_gb=float(opts.slurm.get("mem_per_cpu_gb", 2)),

@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--manual-dir", type=Path, default=None, help="folder holding manually downloaded files")
     p.add_argument("--workers", type=int, default=1, help="work units built concurrently")
     p.add_argument("--executor", choices=("local", "slurm", "ray"), default="local")
+    p.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                   help="with --executor ray: join this cluster (host:port; default $RAY_ADDRESS, else a private one)")
     p.add_argument("--max-examples", type=int, default=None, help="at most N rows per split")
     p.add_argument("--overwrite", action="store_true", help="rebuild even if a complete output exists")
     p.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
@@ -55,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         import datatrove.utils.logging as dt_logging
 
         base.add_task_logger, base.close_task_logger = dt_logging.add_task_logger, dt_logging.close_task_logger
+    if args.ray_address and args.executor != "ray":
+        from curate.errors import CurateError
+
+        raise CurateError("--ray-address needs --executor ray")
     builder = get_builder(args.name)
     for c in args.configs or []:
         builder.config(c)  # unknown config -> error listing the valid ones
@@ -63,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         manual_dir=args.manual_dir, workers=args.workers, executor=args.executor, max_examples=args.max_examples,
         overwrite=args.overwrite, options=_builder_options(builder, args.extra),
         slurm={"partition": args.slurm_partition, "time": args.slurm_time, "venv_path": os.environ.get("VIRTUAL_ENV")},
+        ray_address=args.ray_address,
         progress=not args.no_progress and sys.stderr.isatty(), verbose=args.verbose,
     )
     result = build(builder, args.configs, opts)

@@ -1,0 +1,87 @@
+"""Ray for `--executor ray`: join an existing cluster (`--ray-address` / `RAY_ADDRESS`) or start a private one.
+
+datatrove's `RayPipelineExecutor` expects the caller to have run `ray.init()`. Without an address we start a
+private single-machine instance sized to `--workers`; with one we connect to that cluster and leave its
+sizing to it. The address is probed with a plain TCP connect first: `ray.init` against a dead address
+retries for about a minute before failing, and a user should hear within seconds that it is wrong.
+
+On a real cluster every node must see the output folder at the same path (a shared filesystem) and have
+the same environment installed; the `CURATE_*` variables and `PYTHONPATH` of the driver are handed to the
+workers through the job's runtime environment so extra builders and logging settings follow the job.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from curate.errors import CurateError
+
+PROBE_TIMEOUT_S = 5.0
+# passed to every worker of the job: builder discovery and logging settings, not credentials
+FORWARDED_ENV_PREFIXES = ("CURATE_",)
+FORWARDED_ENV_NAMES = ("PYTHONPATH",)
+
+
+class RayClusterError(CurateError):
+    """The Ray cluster named by --ray-address / RAY_ADDRESS cannot be used."""
+
+
+def resolve_address(address: str | None) -> str | None:
+    """The address to join: the flag wins, then `RAY_ADDRESS`; None means start a private instance."""
+    address = (address or os.environ.get("RAY_ADDRESS") or "").strip()
+    return address or None
+
+
+def split_host_port(address: str) -> tuple[str, int] | None:
+    """`host:port` or `ray://host:port` → (host, port); None for `auto` (Ray finds the local cluster)."""
+    if address in ("auto", "local"):
+        return None
+    bare = address.removeprefix("ray://")
+    host, sep, port = bare.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise RayClusterError(
+            f"Ray address {address!r} is not host:port, ray://host:port or auto (from --ray-address or RAY_ADDRESS)"
+        )
+    return host.strip("[]"), int(port)
+
+
+def probe(address: str, timeout: float = PROBE_TIMEOUT_S) -> None:
+    """Fail fast, naming the address, when nothing listens there."""
+    target = split_host_port(address)
+    if target is None:
+        return
+    try:
+        with socket.create_connection(target, timeout=timeout):
+            pass
+    except OSError as exc:
+        raise RayClusterError(
+            f"cannot reach the Ray cluster at {address}: {exc.strerror or exc} "
+            "(start one with `ray start --head`, or fix --ray-address / RAY_ADDRESS)"
+        ) from None
+
+
+def forwarded_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items()
+            if k in FORWARDED_ENV_NAMES or k.startswith(FORWARDED_ENV_PREFIXES)}
+
+
+def connect(address: str | None, workers: int) -> dict[str, Any]:
+    """Initialise Ray in this process (once) and describe what it joined: address, nodes, CPUs."""
+    import ray
+
+    address = resolve_address(address)
+    if not ray.is_initialized():
+        if address is None:
+            # RAY_ADDRESS is empty here, so ray.init starts a private instance instead of connecting
+            ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False)
+        else:
+            probe(address)
+            try:
+                ray.init(address=address, log_to_driver=False, runtime_env={"env_vars": forwarded_env()})
+            except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
+                raise RayClusterError(f"could not join the Ray cluster at {address}: {exc}") from None
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    return {"address": address or "private", "nodes": len(nodes),
+            "cpus": int(sum(n.get("Resources", {}).get("CPU", 0) for n in nodes))}
