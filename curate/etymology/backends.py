@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -24,6 +25,16 @@ from curate.etymology.model import CONTEXT_FEATURES, EtymologyModel
 hf_logging.disable_progress_bar()  # no "Loading weights" bars in CLI output and logs
 
 _SENTENCE_PUNCT = frozenset('.!?:;"“(…')
+
+
+class Layout(NamedTuple):
+    types: list[str]  # distinct types of the batch, first occurrence order
+    ids: np.ndarray  # type index of every token, sentence after sentence
+    rows: np.ndarray  # sentence of every token
+    cols: np.ndarray  # position of every token
+    token_types: np.ndarray  # [B, T] type index (0 at padding)
+    mask: np.ndarray  # [B, T] 1 at real tokens
+    context: np.ndarray  # [B, T, CONTEXT_FEATURES]
 
 
 class NativeBackend:
@@ -40,8 +51,8 @@ class NativeBackend:
         self.model.config.memory = counts
         self.memoriser = Memoriser(len(self.labels), counts)
 
-    def encode(self, sentences: Sequence[Sequence[str]], memory: Sequence[np.ndarray] | None = None) -> dict:
-        """Tensors for one batch; per-token Python work is one dict lookup, the rest is numpy indexing."""
+    def layout(self, sentences: Sequence[Sequence[str]]) -> Layout:
+        """Where each token sits and which distinct type it is; per-token Python work is one dict lookup."""
         lengths = np.fromiter((len(s) for s in sentences), dtype=np.int64, count=len(sentences))
         n, width = len(sentences), int(lengths.max(initial=0))
         type_index: dict[str, int] = {}
@@ -49,30 +60,50 @@ class NativeBackend:
         rows = np.repeat(np.arange(n), lengths)
         cols = np.arange(len(ids)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         types = list(type_index) or [""]
-        encoded = [self.featurizer(t) for t in types]
-        chars = np.stack([c for c, _ in encoded])
-        chars = chars[:, : int((chars != 0).sum(axis=1).max())]  # pad only to the longest type of the batch
         token_types = np.zeros((n, width), dtype=np.int64)
         token_types[rows, cols] = ids
         mask = np.zeros((n, width), dtype=np.int64)
         mask[rows, cols] = 1
-        memo = np.zeros((n, width, self.memoriser.n_features), dtype=np.float32)
-        if memory is not None:  # training: out-of-fold memoriser features per token
-            memo[rows, cols] = np.concatenate(memory) if len(ids) else 0.0
-        else:
-            memo[rows, cols] = np.stack([self.memoriser.features(t) for t in types])[ids]
         context = np.zeros((n, width, CONTEXT_FEATURES), dtype=np.float32)
         punct = np.fromiter((t in _SENTENCE_PUNCT for t in types), dtype=np.float32, count=len(types))[ids]
         context[rows, cols, 0] = cols == 0
         context[rows, cols, 1] = np.where(cols > 0, np.concatenate([[0.0], punct[:-1]]) if len(ids) else punct, 0.0)
         context[rows, cols, 2] = cols == np.repeat(lengths - 1, lengths)
+        return Layout(types, ids, rows, cols, token_types, mask, context)
+
+    def type_inputs(self, types: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(character ids [n, max_chars], lexical features, memoriser features) of new types, uncached:
+        the caller (`TypeStore`) keeps the encoded result instead, which is smaller."""
+        featurizer = self.featurizer
+        try:  # vectorised featurisation of many types (engineer A's module, landing alongside)
+            from curate.etymology.batch_features import featurize_types
+        except ImportError:
+            chars = np.stack([featurizer._chars(t) for t in types])
+            features = np.stack([featurizer._features(t) for t in types])
+        else:
+            chars, features = featurize_types(featurizer, list(types))
+        memo = np.stack([self.memoriser.features(t) for t in types])
+        return chars, np.asarray(features, dtype=np.float32), memo
+
+    def encode(self, sentences: Sequence[Sequence[str]], memory: Sequence[np.ndarray] | None = None) -> dict:
+        """Tensors for one batch (training, and the uncached path); the rest is numpy indexing."""
+        lay = self.layout(sentences)
+        n, width = lay.token_types.shape
+        encoded = [self.featurizer(t) for t in lay.types]
+        chars = np.stack([c for c, _ in encoded])
+        chars = chars[:, : int((chars != 0).sum(axis=1).max())]  # pad only to the longest type of the batch
+        memo = np.zeros((n, width, self.memoriser.n_features), dtype=np.float32)
+        if memory is not None:  # training: out-of-fold memoriser features per token
+            memo[lay.rows, lay.cols] = np.concatenate(memory) if len(lay.ids) else 0.0
+        else:
+            memo[lay.rows, lay.cols] = np.stack([self.memoriser.features(t) for t in lay.types])[lay.ids]
         inputs = {
-            "token_types": torch.from_numpy(token_types),
+            "token_types": torch.from_numpy(lay.token_types),
             "type_chars": torch.from_numpy(chars),
             "type_features": torch.from_numpy(np.stack([f for _, f in encoded])),
             "memory": torch.from_numpy(memo),
-            "context": torch.from_numpy(context),
-            "attention_mask": torch.from_numpy(mask),
+            "context": torch.from_numpy(lay.context),
+            "attention_mask": torch.from_numpy(lay.mask),
         }
         return {"inputs": inputs, "word_mask": inputs["attention_mask"].bool()}
 

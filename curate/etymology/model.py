@@ -126,6 +126,66 @@ class EtymologyModel(PreTrainedModel):
             loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1))
         return TokenClassifierOutput(loss=loss, logits=logits)
 
+    # ---- inference by type (curate.etymology.typecache): the same function as `forward`, split at the
+    # word projection, which is linear in [type vector, memoriser, context]: each type's share of it is
+    # computed once per type and cached; per token only the context share and the context encoder run.
+    @torch.no_grad()
+    def char_tables(self) -> torch.Tensor:
+        """[offsets, alphabet, filters]: the char CNN folded into lookup tables (eval only).
+
+        Embedding then convolution is linear, so filter f at position i is the sum over kernel offsets d
+        of table[d, char[i + d]] plus the bias: a gather and adds per character instead of a matmul."""
+        pad = max(k // 2 for k in self.config.char_kernels)
+        span = 2 * pad + 1
+        blocks = []
+        for conv, k in zip(self.char_convs, self.config.char_kernels):
+            table = torch.zeros(span, self.char_embedding.num_embeddings, conv.out_channels)
+            for j in range(k):  # kernel tap j reads the character at offset j - k // 2
+                table[j - k // 2 + pad] = self.char_embedding.weight @ conv.weight[:, :, j].T
+            blocks.append(table)
+        return torch.cat(blocks, dim=2).to(self.char_embedding.weight.device)
+
+    def encode_types_by_tables(self, tables: torch.Tensor, type_chars: torch.Tensor, type_features: torch.Tensor) -> torch.Tensor:
+        """`encode_types` computed with `char_tables()`: same function, ~30x fewer operations."""
+        keep = type_chars != PAD
+        type_chars = type_chars[:, : int(keep.sum(dim=1).max())]  # each position is its own sum: trim padding
+        keep = keep[:, : type_chars.shape[1]]
+        span, vocab, filters = tables.shape
+        (n, length), pad = type_chars.shape, span // 2
+        padded = nn.functional.pad(type_chars, (pad, pad), value=PAD)
+        # row d * vocab + c of the flattened tables is offset d, character c: one summing bag per position
+        index = torch.stack([padded[:, d : d + length] + d * vocab for d in range(span)], dim=-1)
+        out = nn.functional.embedding_bag(index.reshape(-1, span), tables.reshape(-1, filters), mode="sum")
+        out = out.reshape(n, length, filters).masked_fill_(~keep.unsqueeze(2), float("-inf"))
+        # max over positions commutes with the monotonic +bias and relu: apply them to the pooled values
+        bias = torch.cat([conv.bias for conv in self.char_convs])
+        pooled = torch.relu(out.amax(dim=1) + bias.to(out.dtype))
+        features = torch.relu(self.feature_projection(type_features))
+        return torch.cat([pooled, features.to(pooled.dtype)], dim=1)
+
+    def project_types(
+        self, type_chars: torch.Tensor, type_features: torch.Tensor, memory: torch.Tensor,
+        tables: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """[U, word_dim]: char CNN + lexical features + memoriser of each type, through the word projection."""
+        if tables is None:
+            types = self.encode_types(type_chars, type_features)
+        else:
+            types = self.encode_types_by_tables(tables, type_chars, type_features)
+        weight = self.word_projection.weight
+        d, m = types.shape[1], memory.shape[1]
+        return types @ weight[:, :d].T + memory.to(types.dtype) @ weight[:, d : d + m].T
+
+    def logits_from_projected(
+        self, projected: torch.Tensor, context: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits [B, T, labels] from per-token projected types [B, T, word_dim] (eval mode: no dropout)."""
+        weight = self.word_projection.weight
+        words = torch.relu(projected + context.to(projected.dtype) @ weight[:, -CONTEXT_FEATURES:].T
+                           + self.word_projection.bias)
+        hidden = self.read_context(words, attention_mask)
+        return self.classifier(torch.cat([words, hidden.to(words.dtype)], dim=-1))
+
     def read_context(self, words: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Sentence context per word; padding never reaches a real word (packed LSTM / zeroed conv input)."""
         if self.config.context_encoder == "lstm":
