@@ -14,6 +14,7 @@ from curate.builder import Builder
 
 SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
+SPLIT_ORDER = {"train": 0, "validation": 1, "dev": 1, "test": 2}
 
 
 def size_category(rows: int) -> str:
@@ -23,8 +24,11 @@ def size_category(rows: int) -> str:
     return "n>1B"
 
 
-def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str = "arrow") -> dict[str, Any]:
+def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str = "arrow",
+                  terms: dict[str, Any] | None = None) -> dict[str, Any]:
     """Hub YAML: `configs` pointing at the data files, plus `dataset_info` (features, split sizes).
+
+    `terms` is the card template's own YAML block (`license_name`, `license_link`, `redistribution`).
 
     `dataset_info` matters beyond the Hub: `datasets.load_dataset(DIR, config)` keys its cache on the
     card's YAML, so without split sizes a rebuilt folder would be served from a stale cache."""
@@ -35,11 +39,11 @@ def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str =
     default = next((n for n in preferred if n in non_empty), non_empty[0] if non_empty else None)
     for name, entry in manifest["configs"].items():
         data_files, splits = [], []
-        for split, info in entry["splits"].items():
+        for split, info in sorted(entry["splits"].items(), key=lambda kv: split_rank(kv[0])):
             total += info["rows"]
             if info["rows"] == 0:
                 continue  # `datasets` refuses a split whose pattern matches no rows
-            data_files.append({"split": split, "path": f"{name}/{split}/data-*.{data_format}"})
+            data_files.append({"split": split, "path": f"{name}/{split}/data-*.{entry.get('format', data_format)}"})
             splits.append({"name": split, "num_bytes": sum(s["bytes"] for s in info["shards"]),
                            "num_examples": info["rows"]})
         if not data_files:
@@ -54,6 +58,7 @@ def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str =
     meta: dict[str, Any] = {
         "pretty_name": builder.name,
         "license": builder.license or "other",
+        **_license_terms(builder, terms or {}),
         "language": list(builder.languages) or None,
         "task_categories": list(builder.task_categories) or None,
         "size_categories": [size_category(total)],
@@ -64,18 +69,44 @@ def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str =
     return {k: v for k, v in meta.items() if v is not None}
 
 
+def split_rank(split: str) -> tuple[int, str]:
+    """train, validation (or dev), test, then any other split by name: the order cards list splits in."""
+    return SPLIT_ORDER.get(split, 3), split
+
+
+def _license_terms(builder: Builder, terms: dict[str, Any]) -> dict[str, Any]:
+    """`license: other` needs `license_name` (a slug) and `license_link` on the Hub; `redistribution` says
+    why a build must not be shared publicly (`curate push` refuses a public repo for it)."""
+    out: dict[str, Any] = {}
+    if (builder.license or "other") == "other":
+        out["license_name"] = terms.get("license_name") or f"{builder.name}-terms"
+        out["license_link"] = terms.get("license_link") or builder.homepage or "README.md"
+    if terms.get("redistribution"):
+        out["redistribution"] = " ".join(str(terms["redistribution"]).split())
+    return out
+
+
+def card_template(builder: Builder) -> tuple[dict[str, Any], str]:
+    """(the template's YAML block, its Jinja body); a template may start with `---` YAML `---`."""
+    from curate.hub import split_card
+
+    path = builder.card_template()
+    if not path.exists():
+        return {}, _DEFAULT_BODY
+    return split_card(path.read_text(encoding="utf-8"), path)
+
+
 def render_card(builder: Builder, manifest: dict[str, Any], tables: dict[str, dict[str, Any]] | None = None,
                 data_format: str = "arrow") -> str:
     import jinja2
 
-    meta = card_metadata(builder, manifest, data_format)
+    terms, template = card_template(builder)
+    meta = card_metadata(builder, manifest, data_format, terms)
     context: dict[str, Any] = {}
     for name in manifest["configs"]:
         config = builder.config(name)
         context[name] = builder.card_context(config, (tables or {}).get(name, {}))
     stats = {name: {s: i["rows"] for s, i in e["splits"].items()} for name, e in manifest["configs"].items()}
-    template_path = builder.card_template()
-    template = template_path.read_text(encoding="utf-8") if template_path.exists() else _DEFAULT_BODY
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     body = env.from_string(template).render(
         builder=builder, manifest=manifest, configs=list(manifest["configs"]), stats=stats, extra=context,
@@ -86,8 +117,7 @@ def render_card(builder: Builder, manifest: dict[str, Any], tables: dict[str, di
 
 
 def _stats_table(stats: dict[str, dict[str, int]]) -> str:
-    order = {"train": 0, "validation": 1, "test": 2}
-    splits = sorted({s for v in stats.values() for s in v}, key=lambda s: (order.get(s, 3), s))
+    splits = sorted({s for v in stats.values() for s in v}, key=split_rank)
     lines = ["| config | " + " | ".join(splits) + " |", "|---|" + "---|" * len(splits)]
     for name, per in stats.items():
         lines.append(f"| {name} | " + " | ".join(f"{per.get(s, 0):,}" for s in splits) + " |")

@@ -25,7 +25,6 @@ from curate.errors import CurateError, InputFormatError
 from curate.io import file_sha256
 
 ROW_GROUP_BYTES = 64 * 1024 * 1024  # row groups of at most ~64 MB of Arrow data: the viewer pages by row group
-SPLIT_ORDER = {"train": 0, "validation": 1, "dev": 1, "test": 2}
 
 
 @dataclass(frozen=True)
@@ -92,6 +91,8 @@ def card_for_upload(text: str, path: Path, splits: dict[str, list[str]], also_bu
     Splits keep the order of the local card's data_files (train, validation, test as the build wrote them),
     not the manifest's alphabetical order. `also_built` names configs of the build that are not uploaded
     (every split empty): dropped from the card."""
+    from curate.card import split_rank
+
     meta, body = split_card(text, path)
     entries = {e.get("config_name"): e for e in meta.get("configs") or [] if isinstance(e, dict)}
     unknown = sorted(set(entries) - set(splits) - set(also_built), key=str)
@@ -104,7 +105,7 @@ def card_for_upload(text: str, path: Path, splits: dict[str, list[str]], also_bu
         local = entry.get("data_files")
         local_order = [d.get("split") for d in local if isinstance(d, dict)] if isinstance(local, list) else []
         ordered = sorted(split_names, key=lambda s: (local_order.index(s) if s in local_order else len(local_order),
-                                                     SPLIT_ORDER.get(s, 3), s))
+                                                     *split_rank(s)))
         entry["data_files"] = [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in ordered]
         configs.append(entry)
     meta["configs"] = configs

@@ -186,7 +186,7 @@ class FakeHub:
         if not path.startswith("/api/datasets/"):
             return 404, {"error": f"no route {method} {path}"}
         rest = path[len("/api/datasets/"):]
-        for verb in ("preupload", "commit", "tree", "branch", "refs"):
+        for verb in ("preupload", "commit", "tree", "branch", "refs", "revision"):
             marker = f"/{verb}/" if verb != "refs" else "/refs"
             if marker in rest:
                 repo, tail = rest.split(marker, 1)
@@ -197,7 +197,7 @@ class FakeHub:
             return 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"}
         entry = self.repos[repo]
         branches = entry["branches"]
-        if verb == "info":
+        if verb in ("info", "revision"):  # repo_info, with or without a revision
             return 200, {"id": repo, "private": entry["private"], "sha": "0" * 40}
         if verb == "refs":
             return 200, {"branches": [{"name": b, "ref": f"refs/heads/{b}", "targetCommit": "0" * 40}

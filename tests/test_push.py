@@ -39,7 +39,7 @@ FEATURES_META = {"info": {"features": {"sent_id": {"dtype": "string", "_type": "
                                                   "_type": "List"}}}}
 
 
-def make_build(out: Path, layout: dict[str, dict[str, list[int]]]) -> Path:
+def make_build(out: Path, layout: dict[str, dict[str, list[int]]], **card_meta) -> Path:
     """A build folder in the finalize layout: config -> split -> rows per shard (IPC stream shards)."""
     schema = pa.schema([("sent_id", pa.string()), ("tokens", pa.list_(pa.string()))],
                        metadata={"huggingface": json.dumps(FEATURES_META)})
@@ -71,7 +71,7 @@ def make_build(out: Path, layout: dict[str, dict[str, list[int]]]) -> Path:
     configs_yaml = [{"config_name": c, "data_files": [{"split": s, "path": f"{c}/{s}/data-*.arrow"} for s in sp],
                      **({"default": True} if i == 0 else {})} for i, (c, sp) in enumerate(layout.items())]
     meta = {"pretty_name": "maltese-etymology", "license": "cc-by-sa-4.0", "language": ["mt"],
-            "configs": configs_yaml}
+            "configs": configs_yaml, **card_meta}
     (out / "README.md").write_text(f"---\n{yaml.safe_dump(meta, sort_keys=False)}---\n\n# Maltese ħ etymology\n",
                                    encoding="utf-8")
     return out
@@ -320,3 +320,55 @@ def test_killed_push_resumes_where_it_stopped(hub, tmp_path):
     # objects uploaded before the kill were not sent again: only the last batch (1 file) went up
     assert len(hub.uploads()) == 7 and set(hub.uploads()[:6]) == uploaded_before
     assert hub.files("me/ds") == reference
+
+
+def test_bad_input_is_refused_before_anything_is_sent(hub, tmp_path):
+    build = make_build(tmp_path / "b", LAYOUT)
+
+    def refused(match: str, **kwargs) -> None:
+        hub.requests.clear()
+        with pytest.raises(CurateError, match=match):
+            push(kwargs.pop("build", build), kwargs.pop("repo", "me/ds"), say=lambda s: None, **kwargs)
+        assert [r["method"] for r in hub.api_requests if r["method"] != "GET"] == []  # nothing created or sent
+
+    refused(r"invalid REPO_ID 'me/ds/extra'", repo="me/ds/extra")
+    refused(r"invalid REPO_ID 'ds'", repo="ds")
+    hub.role = "read"
+    refused(r"cannot push to dataset me/ds: it is a read-only token")
+    hub.role, hub.fine_grained = "fineGrained", {"scoped": [
+        {"entity": {"type": "user", "name": "me"}, "permissions": ["repo.content.read"]}]}
+    refused(r"fine-grained token has no repo.write permission for 'me'")
+    hub.fine_grained["scoped"].append({"entity": {"type": "org", "name": "my-org"}, "permissions": ["repo.write"]})
+    refused(r"fine-grained token has no repo.write permission for 'me'")
+    push(build, "my-org/ds", say=lambda s: None)  # the scope that allows it
+    hub.role, hub.fine_grained = "write", None
+    refused(r"belongs to 'me', who is not a member of 'someone-else'", repo="someone-else/ds")
+    refused(r"the repo does not exist yet, so neither does revision 'v2'", revision="v2")
+    # an incomplete build: a shard gone, or a plot the card shows missing
+    (build / "mudt" / "train" / "data-00000-of-00001.arrow").unlink()
+    refused(r"mudt/train/data-00000-of-00001\.arrow: shard listed in .* is missing")
+    images = make_build(tmp_path / "img", LAYOUT)
+    card = images / "README.md"
+    card.write_text(card.read_text() + "\n![lengths](images/annotations-lengths.png)\n")
+    refused(r"the card shows images/annotations-lengths\.png, which is not in", build=images)
+    (images / "images").mkdir()
+    (images / "images" / "annotations-lengths.png").write_bytes(b"\x89PNG fake")
+    push(images, "me/img", say=lambda s: None)
+    assert hub.files("me/img")["images/annotations-lengths.png"] == b"\x89PNG fake"
+
+
+def test_restricted_data_needs_private_or_the_rights(hub, tmp_path, capsys):
+    reason = "CLEF topics are under the ELRA evaluation licence"
+    build = make_build(tmp_path / "b", LAYOUT, license="other", redistribution=reason)
+    with pytest.raises(CurateError, match=r"README\.md: this data must not be shared publicly \(CLEF topics are "
+                                          r"under the ELRA evaluation licence\); push it with --private"):
+        push(build, "me/clef", say=lambda s: None)
+    assert hub.api_requests == []
+    push(build, "me/clef", private=True, say=lambda s: None)
+    assert hub.repos["me/clef"]["private"] is True
+    # --private does not make an existing public repo private: refused too
+    push(make_build(tmp_path / "open", LAYOUT), "me/public", say=lambda s: None)
+    with pytest.raises(CurateError, match=r"dataset me/public exists and is public"):
+        push(build, "me/public", private=True, say=lambda s: None)
+    assert curate_main(["push", str(build), "me/public", "--i-have-the-rights"]) == 0
+    assert "redistribution" in yaml.safe_load(hub.files("me/public")["README.md"].decode().split("---\n")[1])
