@@ -17,6 +17,8 @@ from curate.builder import Builder, BuilderConfig
 from curate.errors import CurateError, InputFormatError
 from curate.finalize import assemble_config
 from curate.io import file_sha256, write_json_atomic
+from curate.options import checked_build_options
+from curate.options import fingerprint as options_fingerprint
 from curate.run import BuildOptions, dispatch_units, make_context, staging_dir
 
 MANIFEST = "manifest.json"
@@ -36,7 +38,7 @@ def tool_versions() -> dict[str, str]:
 def _fingerprint(builder: Builder, config: str, opts: BuildOptions) -> dict[str, Any]:
     """What must match for a rerun to resume rather than mix two different builds."""
     return {"builder": builder.name, "version": builder.version, "config": config, "sample": opts.sample,
-            "max_examples": opts.max_examples, "options": {k: str(v) for k, v in sorted(opts.options.items())}}
+            "max_examples": opts.max_examples, "options": options_fingerprint(opts.options)}
 
 
 def load_manifest(out_dir: Path) -> dict[str, Any] | None:
@@ -64,6 +66,7 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 
 
 def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) -> dict[str, Any]:
+    opts = checked_build_options(builder, opts)  # every value checked before anything is written
     out_dir = Path(opts.out_dir)
     names = list(dict.fromkeys(config_names or builder.default_configs or [c.name for c in builder.configs]))
     configs = [builder.config(n) for n in names]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from curate.errors import ManualDownloadError, UnknownNameError
+from curate.options import BuilderOptions, NoOptions
 
 if TYPE_CHECKING:
     import datasets
@@ -52,10 +53,6 @@ class BuilderConfig:
     name: str
     description: str = ""
     languages: tuple[str, ...] = ()
-    options: tuple[tuple[str, Any], ...] = ()  # frozen key/value pairs a builder reads with .option()
-
-    def option(self, key: str, default: Any = None) -> Any:
-        return dict(self.options).get(key, default)
 
 
 @dataclass
@@ -69,7 +66,7 @@ class BuildContext:
     cache_dir: Path = field(default_factory=lambda: Path(os.environ.get("CURATE_CACHE", "~/.cache/curate")).expanduser())
     manual_dir: Path | None = None
     max_examples: int | None = None
-    options: dict[str, Any] = field(default_factory=dict)  # builder-specific CLI options (--languages, ...)
+    options: Any = field(default_factory=NoOptions)  # the builder's typed, checked `Options` (curate.options)
     skipped: Counter = field(default_factory=Counter)  # reason -> count, written to the manifest
     cassette: Path | None = None  # recorded responses replayed as the network in --sample mode
     _fetcher: Any = None
@@ -118,6 +115,7 @@ class Builder:
     manual_download_instructions: ClassVar[str | None] = None
     id_field: ClassVar[str | None] = None  # names a record in error messages
     max_shard_bytes: ClassVar[int] = 256 * 1024 * 1024
+    Options: ClassVar[type[BuilderOptions]] = NoOptions  # frozen dataclass: flags, checks, defaults (curate.options)
     shared_work_units: ClassVar[bool] = False  # one pass over a unit yields every config: see generate_many
 
     # ---- declarations -------------------------------------------------------------------------
@@ -147,10 +145,6 @@ class Builder:
     def card_context(self, config: BuilderConfig, tables: dict[str, Any]) -> dict[str, Any]:
         """Extra statistics for the card template, computed from the finished splits (pyarrow tables)."""
         return {}
-
-    def extra_build_options(self) -> list[tuple[str, dict]]:
-        """Builder-specific CLI options as (flag, argparse kwargs) pairs, e.g. ("--languages", {...})."""
-        return []
 
     # ---- helpers ------------------------------------------------------------------------------
     def config(self, name: str | None) -> BuilderConfig:

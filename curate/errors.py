@@ -30,3 +30,11 @@ class ManualDownloadError(CurateError):
 
 class SchemaError(CurateError):
     """A record does not match the declared features."""
+
+
+class OptionError(CurateError):
+    """A flag or option value the user gave is wrong: the message names the flag and the valid values."""
+
+
+class BuilderDefinitionError(CurateError):
+    """A builder (ours or a plugin's) is declared inconsistently, e.g. two builders share a name."""

@@ -24,6 +24,7 @@ from datatrove.pipeline.base import PipelineStep
 from curate.builder import BuildContext, Builder, BuilderConfig
 from curate.errors import CurateError
 from curate.io import write_json_atomic
+from curate.options import resolve as resolve_options
 from curate.shards import ArrowShardWriter, hf_schema
 
 EXECUTORS = ("local", "slurm", "ray")
@@ -40,7 +41,7 @@ class BuildOptions:
     executor: str = "local"
     max_examples: int | None = None
     overwrite: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Any = None  # the builder's Options, or a dict of its fields: build() types and checks it
     slurm: dict[str, Any] = field(default_factory=dict)
     ray_address: str | None = None  # None: RAY_ADDRESS if set, else a private Ray instance
     progress: bool = True
@@ -59,7 +60,7 @@ def make_context(builder: Builder, config: BuilderConfig, opts: BuildOptions) ->
         offline=opts.offline,
         manual_dir=Path(opts.manual_dir) if opts.manual_dir else None,
         max_examples=opts.max_examples,
-        options=dict(opts.options),
+        options=resolve_options(builder.Options, opts.options),  # typed and checked (already, via build())
         cassette=cassette if cassette is not None and cassette.exists() else None,
         **kwargs,
     )

@@ -122,7 +122,8 @@ def record_builder(fetcher: CachedFetcher, name: str, config: str | None, units:
     from curate.registry import get_builder
 
     builder = get_builder(name)
-    ctx = BuildContext(config=builder.config(config), out_dir=out, cache_dir=Path(fetcher.cache_dir))
+    ctx = BuildContext(config=builder.config(config), out_dir=out, cache_dir=Path(fetcher.cache_dir),
+                       options=builder.Options())
     ctx._fetcher = fetcher
     builder.prepare(ctx)
     for unit in builder.work_units(ctx)[:units]:

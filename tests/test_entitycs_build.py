@@ -10,6 +10,7 @@ import pytest
 
 from builders.entity_cs import EntityCodeSwitch
 from builders.entity_cs.multistream import split_dump, write_multistream
+from builders.entity_cs.options import EntityCsOptions
 from curate.build import build
 from curate.builder import BuildContext
 from curate.errors import CurateError
@@ -23,7 +24,7 @@ SITELINKS = {"Q42": "Douglas Adams", "Q131261": "Oliver Kahn", "Q571": "Book", "
 def sample_records(tmp_path, config, **options):
     b = EntityCodeSwitch()
     ctx = BuildContext(config=b.config(config), out_dir=tmp_path, sample=True, cassette=SAMPLE / "cassette",
-                       options=options)
+                       options=EntityCsOptions(**options))
     units = b.work_units(ctx)
     assert units == ["0:enwiki-pages-articles-sample.xml.bz2", "1:synthetic-entity-page.xml"]
     return [r for u in units for split, r in b.generate(u, ctx)], ctx

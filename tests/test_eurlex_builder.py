@@ -9,7 +9,9 @@ import pyarrow as pa
 import pytest
 
 from builders.eurlex_sum import EurLexSum, cellar
+from builders.eurlex_sum.options import EurLexOptions
 from curate.builder import BuildContext
+from curate.errors import OptionError
 from curate.fetch import CachedFetcher
 
 ACT, SUMMARY = "32004R0261", "l24173"
@@ -47,7 +49,8 @@ def _cassette(tmp_path: Path, acts: dict[str, list[dict]], extra: list[dict] = (
 def _ctx(tmp_path, cassette, config="en", **options):
     builder = EurLexSum()
     fetcher = CachedFetcher(tmp_path / "http", cassette=cassette, backoff=0.01)
-    ctx = BuildContext(config=builder.config(config), out_dir=tmp_path / "out", options=options, _fetcher=fetcher)
+    ctx = BuildContext(config=builder.config(config), out_dir=tmp_path / "out", options=EurLexOptions(**options),
+                       _fetcher=fetcher)
     return builder, ctx
 
 
@@ -134,9 +137,8 @@ def test_split_ids_option_and_languages_validation(tmp_path):
     builder, ctx = _ctx(tmp_path, SAMPLE, split_ids=True)
     assert [s for s, _ in builder.generate(ACT, ctx)] == ["train"]  # 32004R0261 is a published train row
     assert builder._catalogue(ctx).heldout["32019R1156"] == "test"
-    builder, ctx = _ctx(tmp_path / "x", SAMPLE, config="xling", languages="en,xx")
-    with pytest.raises(Exception, match="unknown --languages xx"):
-        list(builder.generate(ACT, ctx))
+    with pytest.raises(OptionError, match="--languages: unknown value 'xx'; valid values: bg, cs"):
+        _ctx(tmp_path / "x", SAMPLE, config="xling", languages="en,xx")  # refused when the options are made
 
 
 def test_cli_sample_build_end_to_end_and_resume(tmp_path):

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 from curate.builder import BuildContext, Builder, BuilderConfig, Source
 
-from . import layout, options, units
+from . import layout, units
 from .aligned import aligned_features, aligned_rows
 from .hc4 import HC4_SOURCES
-from .options import ALL_COLLECTIONS, SHARED_HC4  # noqa: F401  (public names, importable from here as before)
+from .options import ALL_COLLECTIONS, SHARED_HC4, ClefOptions  # noqa: F401  (public names, importable from here as before)
 from .translations import TRANSLATION_FILES
 
 
@@ -53,6 +53,7 @@ class ClefQueries(Builder):
     ]
     manual_download_instructions = layout.INSTRUCTIONS
     id_field = "topic_id"
+    Options = ClefOptions
 
     # ---- declarations -------------------------------------------------------------------------
     def features(self, config: BuilderConfig):
@@ -67,9 +68,6 @@ class ClefQueries(Builder):
         return datasets.Features({k: s for k in ("topic_id", "collection", "language", "language_iso3", "title",
                                                  "description", "narrative", "origin", "mt_system")})
 
-    def extra_build_options(self) -> list[tuple[str, dict]]:
-        return options.build_options()
-
     # ---- generation -----------------------------------------------------------------------------
     def prepare(self, ctx: BuildContext) -> None:
         """Fail before any work is dispatched when manual files are missing, with the instructions."""
@@ -78,8 +76,8 @@ class ClefQueries(Builder):
     def work_units(self, ctx: BuildContext) -> list[str]:
         if ctx.config.name == "aligned":
             return ["aligned"]
-        work = list(options.collections(ctx))
-        if ctx.config.name == "topics" and options.mt_targets(ctx):
+        work = list(ctx.options.collections)
+        if ctx.config.name == "topics" and ctx.options.translate_to:
             work.append("mt")
         return work
 
@@ -90,7 +88,7 @@ class ClefQueries(Builder):
             return
         if ctx.config.name == "aligned":
             rows = list(units.all_topics(ctx, ctx.skip, sample))
-            if options.mt_targets(ctx):
+            if ctx.options.translate_to:
                 rows.extend(units.machine_translations(ctx, sample))
             yield from aligned_rows(rows)
             return

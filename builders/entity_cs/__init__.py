@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from builders.entity_cs.options import EntityCsOptions
 from builders.entity_cs.recipe import ENTITYCS_LANGUAGES, Recipe
-from builders.entity_cs.source import EntitySource, recipe_from_options
+from builders.entity_cs.source import EntitySource
 from curate.builder import BuildContext, Builder, BuilderConfig, Source
 
 CITATION = """@inproceedings{whitehouse-etal-2022-entitycs,
@@ -65,30 +66,14 @@ class EntityCodeSwitch(Builder):
         "Download an English pages-articles dump, e.g. enwiki-latest-pages-articles-multistream.xml.bz2 and its "
         "-index.txt.bz2 from https://dumps.wikimedia.org/enwiki/latest/, and pass it with --dump PATH.")
     id_field = "id"
+    Options = EntityCsOptions
     shared_work_units = True  # one dump parse and one label join per batch serve all 93 configs
 
     def features(self, config: BuilderConfig) -> Any:
         return _features(config.name)
 
-    def extra_build_options(self) -> list[tuple[str, dict]]:
-        return [
-            ("--dump", {"nargs": "+", "help": "pages-articles XML dump(s) (.xml, .xml.bz2, multistream)"}),
-            ("--streams-per-unit", {"type": int, "help": "multistream bz2 streams per work unit (default 20)"}),
-            ("--pages-per-batch", {"type": int, "help": "pages per title/label lookup batch (default 500)"}),
-            ("--wikidata-dump", {"help": "Wikidata JSON dump: labels and enwiki titles instead of the APIs"}),
-            ("--languages", {"help": "comma-separated target languages (default: the 92 EntityCS languages)"}),
-            ("--num-translations", {"type": int, "help": "K target languages per sentence at most (default 5)"}),
-            ("--seed", {"type": int, "help": "seed of the target-language sampling (default 0)"}),
-            ("--no-mul-fallback", {"action": "store_true", "default": None,
-                                   "help": "do not use `mul` labels for languages without their own"}),
-            ("--trail-outside-anchor", {"action": "store_true", "default": None,
-                                        "help": "EntityCS parity: [[tree]]s → <en>tree</en>s"}),
-            ("--title-case-fallback", {"action": "store_true", "default": None,
-                                       "help": "EntityCS parity: also try str.title() of a link target"}),
-        ]
-
     def _source(self, ctx: BuildContext) -> EntitySource:
-        return EntitySource(ctx, recipe_from_options(ctx.options), self.sample_dir())
+        return EntitySource(ctx, ctx.options.recipe(), self.sample_dir())
 
     def prepare(self, ctx: BuildContext) -> None:
         self._source(ctx).prepare()

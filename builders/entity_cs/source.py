@@ -7,14 +7,13 @@ import hashlib
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from builders.entity_cs.dump import ByteRange, iter_pages, multistream_ranges, read_multistream_index
 from builders.entity_cs.labels import LABEL_SCHEMA, for_languages, label_frame
 from builders.entity_cs.pipeline import batch_records_many, chunks, page_sentences
-from builders.entity_cs.recipe import ENTITYCS_LANGUAGES, Recipe
+from builders.entity_cs.recipe import Recipe
 from builders.entity_cs.wikidata import (
     WIKIDATA_API,
     WIKIPEDIA_API,
@@ -25,35 +24,14 @@ from builders.entity_cs.wikidata import (
     resolve_titles,
 )
 from curate.builder import BuildContext
-from curate.errors import CurateError, ManualDownloadError
+from curate.errors import ManualDownloadError
 
 SAMPLE_DUMPS = ("enwiki-pages-articles-sample.xml.bz2", "synthetic-entity-page.xml")
 
 
-def recipe_from_options(options: dict[str, Any]) -> Recipe:
-    kwargs: dict[str, Any] = {}
-    if options.get("languages"):
-        langs = tuple(sorted({x.strip() for x in str(options["languages"]).split(",") if x.strip()}))
-        unknown = sorted(set(langs) - set(ENTITYCS_LANGUAGES))
-        if unknown:
-            raise CurateError(f"entity-cs: unknown target language(s) {', '.join(unknown)}; "
-                              f"valid: {' '.join(ENTITYCS_LANGUAGES)}")
-        kwargs["languages"] = langs
-    for key in ("num_translations", "seed"):
-        if options.get(key) is not None:
-            kwargs[key] = int(options[key])
-    if options.get("no_mul_fallback"):
-        kwargs["mul_fallback"] = False
-    if options.get("trail_outside_anchor"):
-        kwargs["trail_in_anchor"] = False
-    if options.get("title_case_fallback"):
-        kwargs["title_case_fallback"] = True
-    return Recipe(**kwargs)
-
-
 def dump_files(ctx: BuildContext, sample_dir: Path) -> list[Path]:
-    if ctx.options.get("dump"):
-        paths = [Path(p).expanduser() for p in ctx.options["dump"]]
+    if ctx.options.dump:
+        paths = list(ctx.options.dump)  # checked to exist by EntityCsOptions
     elif ctx.sample:
         paths = [sample_dir / name for name in SAMPLE_DUMPS]
     else:
@@ -98,8 +76,8 @@ def _load_tables(folder: str) -> tuple[pl.DataFrame, dict[str, str]]:
 class EntitySource:
     def __init__(self, ctx: BuildContext, recipe: Recipe, sample_dir: Path):
         self.ctx, self.recipe, self.sample_dir = ctx, recipe, sample_dir
-        self.pages_per_batch = int(ctx.options.get("pages_per_batch") or 500)
-        self.streams_per_unit = int(ctx.options.get("streams_per_unit") or 20)
+        self.pages_per_batch = ctx.options.pages_per_batch
+        self.streams_per_unit = ctx.options.streams_per_unit
         self.label_langs = set(recipe.languages) | ({"mul"} if recipe.mul_fallback else set())
 
     # ---- units ---------------------------------------------------------------------------------------
@@ -116,7 +94,7 @@ class EntitySource:
 
     # ---- the Wikidata JSON dump route ------------------------------------------------------------------
     def _tables_dir(self) -> Path | None:
-        path = self.ctx.options.get("wikidata_dump")
+        path = self.ctx.options.wikidata_dump
         if not path:
             return None
         st = Path(path).stat()
@@ -127,7 +105,7 @@ class EntitySource:
         folder = self._tables_dir()
         if folder is None or (folder / "titles.parquet").exists():
             return
-        labels, titles = dump_tables(self.ctx.options["wikidata_dump"], self.label_langs)
+        labels, titles = dump_tables(self.ctx.options.wikidata_dump, self.label_langs)
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / ".labels.parquet.tmp"
         label_frame(labels).sort("qid", "lang").write_parquet(tmp)
@@ -144,7 +122,7 @@ class EntitySource:
                 self.prepare()
             index = _load_tables(str(folder))[1]
             return {t: index.get(t) or index.get(first_upper(t)) for t in titles}
-        api = MediaWikiApi(self.ctx.fetcher, self.ctx.options.get("api_url", WIKIPEDIA_API))
+        api = MediaWikiApi(self.ctx.fetcher, WIKIPEDIA_API)
         return resolve_titles(api, titles, title_case=self.recipe.title_case_fallback)
 
     def _labels(self, qids: set[str]) -> pl.DataFrame:
@@ -154,7 +132,7 @@ class EntitySource:
             wanted = pl.DataFrame({"qid": sorted(qids)}, schema={"qid": pl.String})
             rows = table.join(wanted, on="qid", how="semi")
         else:
-            api = MediaWikiApi(self.ctx.fetcher, self.ctx.options.get("wikidata_api_url", WIKIDATA_API))
+            api = MediaWikiApi(self.ctx.fetcher, WIKIDATA_API)
             rows = label_frame(fetch_labels(api, qids, self.label_langs)) if qids else pl.DataFrame(
                 schema=LABEL_SCHEMA)
         return for_languages(rows, self.recipe.languages, self.recipe.mul_fallback)

@@ -14,6 +14,7 @@ from typing import Any
 
 from builders.eurlex_sum.align import align_blocks
 from builders.eurlex_sum.cellar import LANGUAGES, SummaryLink, fetch_document, list_summaries
+from builders.eurlex_sum.options import EurLexOptions
 from builders.eurlex_sum.parse import Block, blocks_text, html_to_blocks
 from builders.eurlex_sum.splits import SEED, official_heldout, shuffled_heldout, split_of
 from curate.builder import BuildContext, Builder, BuilderConfig, Source
@@ -71,6 +72,7 @@ class EurLexSum(Builder):
     default_configs = ("en",)
     splits = ("train", "validation", "test")
     id_field = "celex_id"
+    Options = EurLexOptions
     sources = [
         Source("cellar-sparql", url="https://publications.europa.eu/webapi/rdf/sparql", license="CC BY 4.0",
                description="listing of LEGISSUM summaries and the acts they summarise"),
@@ -103,13 +105,6 @@ class EurLexSum(Builder):
                              "reference_alignment": pairs, "summary_alignment": pairs})
         return Features({**ids, "language": Value("string"), **texts})
 
-    def extra_build_options(self) -> list[tuple[str, dict]]:
-        return [
-            ("--languages", {"help": "comma-separated language codes to build (xling/aligned: the pairs among them)"}),
-            ("--split-ids", {"action": "store_true", "default": None,
-                             "help": "use the published EUR-Lex-Sum validation/test ids instead of the seeded shuffle"}),
-        ]
-
     # ---- listing ------------------------------------------------------------------------------
     def _catalogue(self, ctx: BuildContext) -> Catalogue:
         key = id(ctx.fetcher)
@@ -123,7 +118,7 @@ class EurLexSum(Builder):
             acts_of: dict[str, list[str]] = {}
             for celex, link in summary_of.items():
                 acts_of.setdefault(link.summary_uri, []).append(celex)
-            if ctx.options.get("split_ids"):
+            if ctx.options.split_ids:
                 heldout = official_heldout()
             else:
                 complete = [c for c, s in summary_of.items() if len(s.languages) == len(LANGS)]
@@ -132,15 +127,7 @@ class EurLexSum(Builder):
         return self._catalogues[key]
 
     def _languages(self, ctx: BuildContext) -> list[str]:
-        langs = list(ctx.config.languages)
-        chosen = ctx.options.get("languages")
-        if chosen:
-            wanted = [c.strip() for c in str(chosen).split(",") if c.strip()]
-            unknown = [c for c in wanted if c not in LANGUAGES]
-            if unknown:
-                raise CurateError(f"unknown --languages {', '.join(unknown)}; valid: {', '.join(LANGS)}")
-            langs = [c for c in langs if c in wanted]
-        return langs
+        return [c for c in ctx.config.languages if c in ctx.options.languages]
 
     def prepare(self, ctx: BuildContext) -> None:
         self._catalogue(ctx)

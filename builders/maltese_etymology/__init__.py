@@ -14,6 +14,7 @@ from pathlib import Path
 
 import datasets
 
+from builders.maltese_etymology.options import MalteseEtymologyOptions
 from curate.builder import BuildContext, Builder, BuilderConfig, Source
 from curate.errors import InputFormatError
 from curate.formats.conllu import ConlluSentence, read_conllu
@@ -110,6 +111,7 @@ class MalteseEtymology(Builder):
                            ("test", "1ac7f440f795ef85860c0767e760f72631733fd46e4e33fb5d9b166e9abd52d4"))
     ]
     id_field = "sent_id"
+    Options = MalteseEtymologyOptions
 
     def features(self, config: BuilderConfig) -> datasets.Features:
         feats = ud_features()
@@ -121,16 +123,6 @@ class MalteseEtymology(Builder):
                           "etymology_gold": datasets.Value("bool")})
             feats.update({f"tokens_{p}": _strings() for p in PIPELINES})
         return datasets.Features(feats)
-
-    def extra_build_options(self) -> list[tuple[str, dict]]:
-        return [
-            ("--gold-etymology", {"action": "store_true", "default": None,
-                                  "help": "mudt: use the gold labels for the 439 annotated train sentences "
-                                          "(probability 1.0) instead of the tagger's predictions"}),
-            ("--etymology-model", {"help": "mudt: tagger model folder (default: the shipped model)"}),
-            ("--translate-to", {"choices": ("en", "it", "ar"),
-                                "help": "mudt: lexicon of the translate_all and mixed pipelines (default en)"}),
-        ]
 
     def _paths(self, ctx: BuildContext) -> tuple[Path, Path]:
         if ctx.sample:
@@ -152,13 +144,13 @@ class MalteseEtymology(Builder):
         from curate.transforms.pipelines import ConditionalPipeline
 
         sentences = list(read_conllu(mudt_dir / MUDT_SPLITS[split]))
-        tagged = EtymologyTagger(ctx.options.get("etymology_model")).tag_sentences([s.tokens for s in sentences])
+        tagged = EtymologyTagger(ctx.options.etymology_model).tag_sentences([s.tokens for s in sentences])
         gold: dict[str, tuple[str, ...]] = {}
-        if ctx.options.get("gold_etymology") and split == "train":
+        if ctx.options.gold_etymology and split == "train":
             # the annotated sentences are the first MUDT train sentences, in order (checked in _annotations)
             gold = {s.sent_id: a.merged for s, a in zip(sentences, read_annotations(annotations_path), strict=False)
                     if tuple(s.tokens) == a.tokens}
-        pipes = [ConditionalPipeline(p, translate_to=ctx.options.get("translate_to", "en")) for p in PIPELINES]
+        pipes = [ConditionalPipeline(p, translate_to=ctx.options.translate_to) for p in PIPELINES]
         for sent, (labels, probs) in zip(sentences, tagged, strict=True):
             row = ud_columns(sent)
             if sent.sent_id in gold:

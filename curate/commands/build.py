@@ -30,20 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run, accepts_extra=True)
 
 
-def _builder_options(builder, extra: list[str]) -> dict:
-    parser = argparse.ArgumentParser(prog=f"curate build {builder.name}", add_help=False)
-    for flag, kwargs in builder.extra_build_options():
-        parser.add_argument(flag, **kwargs)
-    known, unknown = parser.parse_known_args(extra)
-    if unknown:
-        flags = [f for f, _ in builder.extra_build_options()]
-        from curate.errors import CurateError
+def _builder_options(builder, extra: list[str]):
+    """The builder's own flags (its `Options` dataclass), typed and checked before anything is written."""
+    from curate.options import parse_args
 
-        raise CurateError(
-            f"unrecognised option(s) {' '.join(unknown)} for builder {builder.name}; "
-            f"its own options: {', '.join(flags) or '(none)'}"
-        )
-    return {k: v for k, v in vars(known).items() if v is not None}
+    return parse_args(builder.Options, extra, prog=f"curate build {builder.name}")
 
 
 def run(args: argparse.Namespace) -> int:
