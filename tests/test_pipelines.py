@@ -89,3 +89,94 @@ def test_batched_transliteration_matches_one_by_one():
         todo = [i for i, label in enumerate(LABELS) if PIPELINE_PRESETS[preset].get(label) == "transliterate"]
         assert [out[i] for i in todo] == [engine.transliterate(TOKENS[i]) for i in todo]
         assert p.stats["transliterated"] == len(todo)
+
+
+# ---- the token contract: MosesTokenize -> EtymologyTagger -> ConditionalPipeline -------------------------
+CHAIN_TEXT = "Il-Gvern ta' għajnuna għall-familji u l-iskola."
+MUDT_PIECES = ["Il-", "Gvern", "ta'", "għajnuna", "għall-", "familji", "u", "l-", "iskola", "."]
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    from curate.etymology.inference import DEFAULT_MODEL_DIR
+
+    if not (DEFAULT_MODEL_DIR / "config.json").is_file():
+        pytest.skip("default etymology model not trained yet")
+    from curate.transforms import EtymologyTagger
+
+    return EtymologyTagger(device="cpu")
+
+
+def _moses():
+    import warnings
+
+    from curate.transforms.moses import MosesTokenize
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no Maltese nonbreaking prefixes in sacremoses
+        return MosesTokenize(lang="mt")
+
+
+def _check_chain_output(record: dict) -> None:
+    # Moses keeps the articles fused; the tagger hands MUDT pieces on, with the input token of each
+    assert record["tokens"] == MUDT_PIECES
+    assert record["etymology_source"] == [0, 0, 1, 2, 3, 3, 4, 5, 5, 6]
+    labels = dict(zip(record["tokens"], record["etymology"]))
+    assert labels["għall-"] == labels["l-"] == labels["Il-"] == "Arabic"
+    assert labels["familji"] == labels["iskola"] == "Non-Arabic"
+    out = dict(zip(record["tokens"], record["tokens_translit_arabic"]))
+    # the articles go into Arabic script, the Romance words they were fused to stay Latin
+    assert out["familji"] == "familji" and out["iskola"] == "iskola" and out["Gvern"] == "Gvern"
+    assert all("\u0600" <= c <= "\u06ff" for c in out["għall-"] + out["l-"] + out["Il-"] if c.isalpha())
+
+
+def test_chain_direct_never_labels_fused_tokens(tagger):
+    moses, pipeline = _moses(), ConditionalPipeline("translit_arabic")
+    tokens = moses({"text": CHAIN_TEXT})["tokens"]
+    assert "għall-familji" in tokens and "l-iskola" in tokens  # what Moses gives
+    record = next(pipeline.process(tagger.process([moses({"text": CHAIN_TEXT})])))
+    _check_chain_output(record)
+    assert tagger.stats["tokens_fused"] >= 3
+
+
+def test_chain_with_datasets_map(tagger):
+    from datasets import Dataset
+
+    moses, pipeline = _moses(), ConditionalPipeline("translit_arabic")
+    ds = Dataset.from_dict({"text": [CHAIN_TEXT, "Il-Qorti qalet."]})
+    for step in (moses, tagger, pipeline):
+        ds = ds.map(step.batch, batched=True, batch_size=2)
+    _check_chain_output(ds[0])
+    assert ds[1]["tokens"] == ["Il-", "Qorti", "qalet", "."] and ds[1]["etymology_source"] == [0, 0, 1, 2]
+
+
+def test_chain_as_a_datatrove_pipeline(tagger):
+    from datatrove.data import Document
+
+    steps = [_moses(), tagger, ConditionalPipeline("translit_arabic")]
+    docs = iter([Document(text=CHAIN_TEXT, id="a")])
+    for step in steps:
+        docs = step.as_datatrove_step().run(docs)
+    (doc,) = list(docs)
+    assert doc.text == CHAIN_TEXT and doc.id == "a"
+    _check_chain_output(doc.metadata)
+
+
+def test_map_mode_keeps_input_tokens_and_refuse_mode_names_the_token(tagger):
+    from curate.errors import CurateError
+    from curate.transforms import EtymologyTagger
+
+    tokens = ["Il-Gvern", "għall-familji", "u", "l-iskola", "."]
+    mapped = EtymologyTagger(non_mudt="map")
+    mapped._engine = tagger.engine
+    record = mapped({"tokens": tokens})
+    assert record["tokens"] == tokens and len(record["etymology"]) == 5
+    assert record["etymology"][1] == "Non-Arabic"  # the host word familji, not the article
+    assert mapped.stats["tokens_fused"] == 3
+    refuse = EtymologyTagger(non_mudt="refuse")
+    refuse._engine = tagger.engine
+    assert refuse({"tokens": MUDT_PIECES})["tokens"] == MUDT_PIECES  # MUDT tokens pass
+    with pytest.raises(CurateError, match=r"record 2: token 'Il-Gvern' is not a MUDT token"):
+        list(refuse.process([{"tokens": MUDT_PIECES}, {"tokens": tokens}]))
+    with pytest.raises(CurateError, match="non_mudt must be one of"):
+        EtymologyTagger(non_mudt="merge")
