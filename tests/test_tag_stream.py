@@ -51,7 +51,7 @@ def test_labels_do_not_depend_on_batch_size_or_cache_state(backend, sentences):
     for batch_tokens in (1, 37, 512):
         _same(_engine(backend, batch_tokens=batch_tokens).tag(sentences), reference)
     # a cache smaller than the vocabulary: types are evicted and recomputed in other batches
-    small = _engine(backend, batch_tokens=256, type_cache_size=256)
+    small = _engine(backend, batch_tokens=256, type_cache_size=256, max_sentence_tokens=256)
     _same(small.tag(sentences), reference)
     _same(small.tag(list(reversed(sentences)))[::-1], reference)
     assert small.store.evictions > 0 and len(small.store) <= 256
@@ -79,7 +79,9 @@ def test_stream_starts_before_input_ends_and_matches_tag(backend, sentences):
     stream = engine.tag_stream(source(), window_tokens=500)
     first = next(stream)
     assert len(consumed) < len(sentences)  # output before the whole input was read
-    _same([first, *stream], _engine(backend).tag(sentences))
+    out = [first, *stream]
+    assert [tokens for tokens, _, _ in out] == sentences
+    _same([(labels, probs) for _, labels, probs in out], _engine(backend).tag(sentences))
 
 
 def test_long_sentences_are_tagged_in_pieces(backend):

@@ -110,19 +110,30 @@ class EtymologyEngine:
             out[i][1].extend(probs)
         return out
 
-    def tag_stream(self, sentences: Iterable[Sequence[str]], window_tokens: int = 65_536) -> Iterator[Tagged]:
-        """`tag` over an endless stream: sentences are buffered up to `window_tokens` tokens, tagged, and
-        yielded in input order, so memory is bounded and output starts before the input ends."""
+    def tag_stream(
+        self, sentences: Iterable[Sequence[str]], window_tokens: int = 65_536
+    ) -> Iterator[tuple[Sequence[str], list[str], list[float]]]:
+        """`(tokens, labels, probabilities)` for an endless stream of sentences, in input order.
+
+        Sentences are buffered up to `window_tokens` tokens and tagged together, so memory is bounded
+        and output starts before the input ends; the type cache carries over from window to window."""
         window: list[Sequence[str]] = []
         size = 0
-        for sentence in sentences:
-            window.append(sentence)
-            size += len(sentence)
-            if size >= window_tokens:
-                yield from self.tag(window)
-                window, size = [], 0
-        if window:
-            yield from self.tag(window)
+        try:
+            for sentence in sentences:
+                window.append(sentence)
+                size += len(sentence)
+                if size >= window_tokens:
+                    yield from self._tagged(window)
+                    window, size = [], 0
+        except Exception:  # the source failed (bad input): what was read before it is still tagged
+            yield from self._tagged(window)
+            raise
+        yield from self._tagged(window)
+
+    def _tagged(self, window: list[Sequence[str]]) -> Iterator[tuple[Sequence[str], list[str], list[float]]]:
+        for tokens, (labels, probs) in zip(window, self.tag(window), strict=True):
+            yield tokens, labels, probs
 
     def _tag(self, sentences: Sequence[Sequence[str]]) -> list[Tagged]:
         out: list[Tagged] = [([], []) for _ in sentences]
