@@ -4,6 +4,7 @@ The HC4 files are not shipped: the tests read ../shared/data/hc4 beside the repo
 when it is absent.
 """
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -78,10 +79,83 @@ def test_download_path_asks_for_the_pinned_commit_url_and_checks_it():
             self.content = content
 
     class Fetcher:  # stands in for CachedFetcher.get: records the URL, serves the local copy
-        def get(self, url):
+        def get(self, url, accept=None):
             asked.append(url)
             return Response((HC4_DIR / url.split("/resources/hc4/")[1]).read_bytes())
 
     text = Hc4Files(None, Fetcher()).text("rus/dev.qrels.v1-0.txt")
     assert asked == [f"https://raw.githubusercontent.com/hltcoe/HC4/{hc4.HC4_COMMIT}/resources/hc4/rus/dev.qrels.v1-0.txt"]
     assert len(text.splitlines()) == 265
+
+
+# ---- curate export: HC4 MT systems and CLEF/HC4 id collisions (issues 11 and 13) ------------------------
+NEW_MT, OLD_MT = "20220114-scale21-sockeye2-tm1", "20210711-scale18-sockeye2-tl1"
+
+
+def _topic(collection, topic_id, language, origin, mt_system=None, title="t"):
+    return {"topic_id": topic_id, "collection": collection, "language": language, "language_iso3": "",
+            "title": f"{title} {mt_system or origin}", "description": "d", "narrative": None, "origin": origin,
+            "mt_system": mt_system}
+
+
+@pytest.fixture
+def small_build(tmp_path):
+    """A tiny build folder: HC4 topic 1001 with two Persian MT systems, CLEF C142 and HC4 142 in qrels."""
+    import datasets
+
+    topics = [_topic("hc4", "1001", "fa", "machine_translation", OLD_MT),
+              _topic("hc4", "1001", "fa", "machine_translation", NEW_MT),
+              _topic("hc4", "1002", "fa", "machine_translation", "20211005-scale21-sockeye2-tm1"),
+              _topic("hc4", "1002", "fa", "machine_translation", OLD_MT),
+              _topic("hc4", "1003", "fa", "human_translation"),
+              _topic("hc4", "1003", "fa", "machine_translation", NEW_MT)]
+    qrels = [{"topic_id": "C142", "doc_id": "LA010194-0001", "relevance": 1, "doc_language": "en", "collection": "clef2003"},
+             {"topic_id": "142", "doc_id": "0a1b-uuid", "relevance": 3, "doc_language": "fa", "collection": "hc4"}]
+    datasets.DatasetDict({"train": datasets.Dataset.from_list(topics)}).save_to_disk(str(tmp_path / "topics"))
+    datasets.DatasetDict({"test": datasets.Dataset.from_list(qrels)}).save_to_disk(str(tmp_path / "qrels"))
+    return tmp_path
+
+
+def _export(capsys, *args):
+    from curate.cli import main
+
+    status = main(["export", "clef-queries", *map(str, args)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_qrels_export_refuses_colliding_collections_like_trec(small_build, capsys):
+    status, out, err = _export(capsys, small_build, "--format", "qrels")
+    assert status == 2 and out == "" and "collide across collections ['clef2003', 'hc4'] (e.g. 142)" in err
+    status, out, _ = _export(capsys, small_build, "--format", "qrels", "--collection", "hc4")
+    assert status == 0 and out == "142 0 0a1b-uuid 3\n"
+
+
+def test_mt_system_default_is_the_ir_datasets_one_and_choices_are_explicit(small_build, capsys):
+    status, _, err = _export(capsys, small_build, "--format", "jsonl", "--language", "fa")
+    # topic 1002 has two MT systems and neither is the ir_datasets one: the user must choose
+    assert status == 2 and "1002 has machine translations from several systems" in err and OLD_MT in err
+    status, out, _ = _export(capsys, small_build, "--format", "jsonl", "--language", "fa", "--split", "train",
+                             "--origin", "machine_translation", "--mt-system", NEW_MT)
+    assert status == 0 and [json.loads(x)["query_id"] for x in out.splitlines()] == ["1001", "1003"]
+    status, _, err = _export(capsys, small_build, "--format", "trec", "--language", "fa", "--mt-system", "nope")
+    assert status == 2 and f"no fa topics from MT system 'nope'; available: {OLD_MT}, 20211005-scale21-sockeye2-tm1, {NEW_MT}" in err
+
+
+def test_default_picks_ir_datasets_system_over_older_ones(small_build, capsys):
+    from builders.clef_queries.export import select_topics
+
+    rows = [_topic("hc4", "1001", "fa", "machine_translation", s) for s in (OLD_MT, NEW_MT)]
+    rows += [_topic("hc4", "1003", "fa", "human_translation"), _topic("hc4", "1003", "fa", "machine_translation", NEW_MT)]
+    chosen = select_topics(rows, "fa", None, None, None)
+    assert [(t["topic_id"], t["origin"], t["mt_system"]) for t in chosen] == [
+        ("1001", "machine_translation", NEW_MT), ("1003", "human_translation", None)]
+
+
+@needs_hc4
+def test_real_hc4_persian_train_exports_the_ir_datasets_mt_system():
+    from builders.clef_queries.export import select_topics
+
+    rows = [rec for split, rec in hc4_topics(Hc4Files(HC4_DIR)) if split == "train"]
+    chosen = select_topics(rows, "fa", "hc4", "machine_translation", None)
+    assert len(chosen) == 27 and {t["mt_system"] for t in chosen} == {NEW_MT}

@@ -2,51 +2,23 @@
 
 CLEF qrels name topics by their bare number (`141`); records use the topic-file form (`C141`) so the
 `qrels` and `topics` configs join on `topic_id`. Zero-relevance rows are kept: they are judged documents.
+The line format is read by the shared TREC reader (`curate/formats/trec.py`); this module adds the file
+decoding and CLEF's file naming.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from curate.errors import InputFormatError
+from curate.formats.trec import Judgement
+from curate.formats.trec import parse_qrels as parse_qrels_text
 
 from .encoding import decode_utf16, sniff_utf16
 from .langcodes import UnknownLanguageCode, normalize_language
 
-
-@dataclass
-class Judgement:
-    topic_id: str
-    doc_id: str
-    relevance: int
-    line: int
-
-
-def parse_qrels_text(text: str, path: Path, allowed: set[int] | None = None,
-                     topic_id=lambda raw: raw) -> list[Judgement]:
-    """`topic_id` maps the file's id to the record's; `allowed` restricts the relevance grades."""
-    out = []
-    for n, raw in enumerate(text.splitlines(), start=1):
-        parts = raw.split()
-        if not parts:
-            continue
-        if len(parts) != 4:
-            raise InputFormatError(path, n, f"expected 4 columns 'topic iteration doc_id relevance', "
-                                   f"found {len(parts)}: {raw.strip()[:80]!r}")
-        try:
-            rel = int(parts[3])
-        except ValueError:
-            raise InputFormatError(path, n, f"relevance {parts[3]!r} is not an integer") from None
-        if allowed is not None and rel not in allowed:
-            raise InputFormatError(path, n, f"relevance {rel} is not one of {sorted(allowed)}")
-        try:
-            tid = topic_id(parts[0])
-        except ValueError as exc:
-            raise InputFormatError(path, n, str(exc)) from None
-        out.append(Judgement(tid, parts[2], rel, n))
-    return out
+__all__ = ["Judgement", "decode_qrels_bytes", "parse_qrels_text", "qrels_language", "read_qrels"]
 
 
 def decode_qrels_bytes(data: bytes, path: Path) -> str:
