@@ -2,7 +2,7 @@
 
 Block elements flush the inline text gathered so far; the block type comes from class names (both the
 plain and the `oj-` spelling) or, for legacy markup without classes, from the text ("Article 5").
-The walk uses an explicit stack rather than recursion: broken legacy markup can nest a few thousand
+The walk keeps an explicit stack of frames rather than recursing: broken legacy markup can nest a few thousand
 elements deep, which Python's recursion limit (1,000 frames) would not survive.
 """
 
@@ -37,8 +37,7 @@ ANNEX_LINE = re.compile(
 NUMBERED_CELL = re.compile(r"^(?:\(?[0-9a-zivxl]{1,5}[.)]|\([0-9a-z]{1,5}\)|[—–\-•])$", re.I)
 ELI_ANCHOR = re.compile(r"^(?:art|anx|rct|cpt|tit|sct|pbl|fnp|cit|enc|lseu-section)[-_]")
 
-# Stack operations of the walk.
-_ENTER, _EXIT, _TAIL, _FLUSH = range(4)
+_FLUSH = object()  # in a frame's children: flush the text gathered so far (after each nested table)
 
 
 @dataclass(frozen=True)
@@ -94,44 +93,51 @@ class Walker:
 
     # -- walk -----------------------------------------------------------------------------------
     def walk(self, top: etree._Element, kind: str) -> None:
-        """Visit `top` and its subtree; the stack holds (operation, element, kind, saved anchor)."""
-        stack: list[tuple] = [(_ENTER, top, kind, None)]
-        while stack:
-            op, el, kind, saved = stack.pop()
-            if op == _ENTER:
-                self._enter(el, kind, stack)
-            elif op == _EXIT:  # the end of a block element: its text is complete
-                self.flush(kind)
-                if saved is not None:
-                    self.anchor, self.counter = saved
-                self._tail(el)
-            elif op == _TAIL:
-                self._tail(el)
+        """Visit `top` and its subtree. A frame is [children iterator, element, kind, is block, saved anchor]."""
+        frames: list[list] = []
+        push, open_, buffer = frames.append, self._open, self.buffer  # hot loop: one step per element
+        frame = open_(top, kind)
+        if frame is not None:
+            push(frame)
+        while frames:
+            frame = frames[-1]
+            child = next(frame[0], None)
+            if child is None:  # the element is complete
+                frames.pop()
+                _, el, kind, block, saved = frame
+                if block:
+                    self.flush(kind)
+                    if saved is not None:
+                        self.anchor, self.counter = saved
+                if el.tail:
+                    buffer.append(el.tail)
+            elif child is _FLUSH:
+                self.flush(frame[2])
             else:
-                self.flush(kind)
+                opened = open_(child, frame[2])
+                if opened is not None:
+                    push(opened)
 
-    def _enter(self, el: etree._Element, kind: str, stack: list[tuple]) -> None:
+    def _open(self, el: etree._Element, kind: str) -> list | None:
+        """Start an element: its own text now, a frame for its children (None when it is skipped whole)."""
         tag = el.tag
         if not isinstance(tag, str):  # comments and processing instructions
             self._tail(el)
-            return
+            return None
         tag = tag.lower().rpartition("}")[2]
         attrib = el.attrib
         if is_clutter(tag, attrib):
             self._tail(el)
-            return
+            return None
         if tag == "br":
             self.buffer.append(" ")
             self._tail(el)
-            return
+            return None
         if tag == "tr":
             self.flush(kind)
             nested = self._row(el, kind)
-            stack.append((_TAIL, el, kind, None))
-            for table in reversed(nested):  # nested tables follow the row as their own rows
-                stack.append((_FLUSH, table, kind, None))
-                stack.extend((_ENTER, child, kind, None) for child in reversed(table))
-            return
+            # nested tables follow the row as their own rows, each ending in a flush
+            return [_nested_children(nested), el, kind, False, None]
         block = tag in BLOCK_TAGS
         saved = None
         if block:
@@ -143,11 +149,17 @@ class Walker:
             kind = _block_kind(tag, attrib.get("class"), kind)
         elif tag == "a" and el.text and is_navigation_text(el.text) and len(el) == 0:
             self._tail(el)
-            return
+            return None
         if el.text:
             self.buffer.append(el.text)
-        stack.append((_EXIT, el, kind, saved) if block else (_TAIL, el, kind, None))
-        stack.extend((_ENTER, child, kind, None) for child in reversed(el))
+        if len(el):
+            return [iter(el), el, kind, block, saved]
+        if block:  # a leaf closes at once (most elements): no frame needed
+            self.flush(kind)
+            if saved is not None:
+                self.anchor, self.counter = saved
+        self._tail(el)
+        return None
 
     def _tail(self, el: etree._Element) -> None:
         if el.tail:
@@ -171,6 +183,12 @@ class Walker:
             else:
                 self.emit("table_row", "\t".join(filled), clean=True)
         return nested
+
+
+def _nested_children(tables: list[etree._Element]) -> Iterator:
+    for table in tables:
+        yield from table
+        yield _FLUSH
 
 
 def _outer_tables(el: etree._Element) -> list[etree._Element]:
