@@ -36,6 +36,17 @@ def tool_versions() -> dict[str, str]:
 
 
 def _fingerprint(builder: Builder, config: str, opts: BuildOptions) -> dict[str, Any]:
+    """What must match for a rerun to resume, or for a finished build to count as this one. The output
+    format and shard size appear only when not the defaults, so earlier manifests stay valid."""
+    out = _settings_fingerprint(builder, config, opts)
+    if opts.format != "arrow":
+        out["format"] = opts.format
+    if opts.max_shard_bytes is not None:
+        out["max_shard_bytes"] = opts.max_shard_bytes
+    return out
+
+
+def _settings_fingerprint(builder: Builder, config: str, opts: BuildOptions) -> dict[str, Any]:
     """What must match for a rerun to resume rather than mix two different builds."""
     return {"builder": builder.name, "version": builder.version, "config": config, "sample": opts.sample,
             "max_examples": opts.max_examples, "options": options_fingerprint(opts.options)}
@@ -146,7 +157,8 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
     for name in config_names:
         stage = staging_dir(out_dir, name)
         units = json.loads((stage / "units.json").read_text())
-        entry = assemble_config(builder, builder.config(name), units, out_dir, opts.max_examples)
+        entry = assemble_config(builder, builder.config(name), units, out_dir, opts.max_examples, opts.format,
+                                opts.max_shard_bytes)
         prepared = json.loads((stage / "prepare.json").read_text())["skipped"]
         entry["skipped"] = _merge_counts(entry["skipped"], prepared)  # records dropped while listing units
         entry["fingerprint"] = json.loads((stage / "build.json").read_text())

@@ -16,11 +16,13 @@ from typing import Any
 from curate.builder import Builder, BuilderConfig
 from curate.io import write_json_atomic
 from curate.run import staging_dir, unit_dir
-from curate.shards import ArrowShardWriter, hf_schema, read_batches
+from curate.shard_formats import make_shard_writer
+from curate.shards import hf_schema, read_batches
 
 
 def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], out_dir: Path,
-                    max_examples: int | None = None) -> dict[str, Any]:
+                    max_examples: int | None = None, data_format: str = "arrow",
+                    max_shard_bytes: int | None = None) -> dict[str, Any]:
     """Merge part files into final shards; returns the config's manifest entry."""
     stage = staging_dir(out_dir, config.name)
     features = builder.features(config)
@@ -35,9 +37,11 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
         for reason, n in summary["skipped"].items():
             skipped[reason] = skipped.get(reason, 0) + n
     entry: dict[str, Any] = {"work_units": len(units), "splits": {}, "skipped": dict(sorted(skipped.items()))}
+    entry["format"] = data_format
     splits = builder.splits_for(config)
     for split in splits:
-        writer = ArrowShardWriter(tmp / split, schema, max_shard_bytes=builder.max_shard_bytes, builder=builder.name,
+        writer = make_shard_writer(data_format, tmp / split, schema,
+                                   max_shard_bytes=max_shard_bytes or builder.max_shard_bytes, builder=builder.name,
                                   id_field=builder.id_field)
         remaining = max_examples
         with writer:
@@ -52,15 +56,16 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
                         writer.write_batch(batch)
             shards = writer.close()
         fingerprint = hashlib.sha256("".join(s.sha256 for s in shards).encode()).hexdigest()[:16]
-        write_json_atomic(tmp / split / "state.json", {
-            "_data_files": [{"filename": s.filename} for s in shards],
-            "_fingerprint": fingerprint,
-            "_format_columns": None,
-            "_format_kwargs": {},
-            "_format_type": None,
-            "_output_all_columns": False,
-            "_split": split,
-        })
+        if data_format == "arrow":  # `load_from_disk`'s index of the split; Parquet files describe themselves
+            write_json_atomic(tmp / split / "state.json", {
+                "_data_files": [{"filename": s.filename} for s in shards],
+                "_fingerprint": fingerprint,
+                "_format_columns": None,
+                "_format_kwargs": {},
+                "_format_type": None,
+                "_output_all_columns": False,
+                "_split": split,
+            })
         write_json_atomic(tmp / split / "dataset_info.json", {
             "builder_name": builder.name,
             "config_name": config.name,
@@ -76,7 +81,8 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
             "shards": [{"path": f"{config.name}/{split}/{s.filename}", "rows": s.rows, "bytes": s.bytes,
                         "sha256": s.sha256} for s in shards],
         }
-    write_json_atomic(tmp / "dataset_dict.json", {"splits": list(splits)})
+    if data_format == "arrow":
+        write_json_atomic(tmp / "dataset_dict.json", {"splits": list(splits)})
     final = Path(out_dir) / config.name
     old = stage / "previous"
     shutil.rmtree(old, ignore_errors=True)

@@ -44,6 +44,8 @@ class BuildOptions:
     options: Any = None  # the builder's Options, or a dict of its fields: build() types and checks it
     slurm: dict[str, Any] = field(default_factory=dict)
     ray_address: str | None = None  # None: RAY_ADDRESS if set, else a private Ray instance
+    format: str = "arrow"  # of the final shards: arrow (save_to_disk layout) or parquet
+    max_shard_bytes: int | None = None  # None: the builder's max_shard_bytes
     progress: bool = True
     verbose: bool = False
 

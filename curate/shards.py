@@ -39,8 +39,9 @@ class _HashingSink:
     """File-like wrapper that hashes bytes as pyarrow writes them, on a helper thread: hashlib releases
     the GIL, so hashing overlaps with the next batch's conversion instead of adding a second pass."""
 
-    def __init__(self, f: Any):
+    def __init__(self, f: Any, copy: bool = False):
         self.f = f
+        self.copy = copy  # Parquet's writer may reuse its buffers after write(): hash a copy of those
         self.sha = hashlib.sha256()
         self.size = 0
         self.closed = False
@@ -56,7 +57,7 @@ class _HashingSink:
         # pyarrow hands over immutable bytes or a pyarrow.Buffer of the batch's own (refcounted, never
         # mutated) memory: the hashing thread can read it later without a copy
         view = memoryview(data)
-        self._queue.put(view)
+        self._queue.put(bytes(view) if self.copy else view)
         self.size += view.nbytes
         return self.f.write(view)
 
@@ -84,6 +85,8 @@ def hf_schema(features: Any) -> pa.Schema:
 
 
 class ArrowShardWriter:
+    suffix = "arrow"
+
     def __init__(
         self,
         out_dir: str | Path,
@@ -167,7 +170,7 @@ class ArrowShardWriter:
             self._close_shard()
 
     def _open_shard(self) -> None:
-        path = self.out_dir / f".tmp-{self.prefix}-{len(self._temp):05d}.arrow"
+        path = self.out_dir / f".tmp-{self.prefix}-{len(self._temp):05d}.{self.suffix}"
         self._file = open(path, "wb")
         self._sink = _HashingSink(self._file)
         self._writer = pa.ipc.new_stream(self._sink, self.schema)
@@ -185,7 +188,7 @@ class ArrowShardWriter:
 
     # ---- finishing ---------------------------------------------------------------------------------
     def close(self) -> list[ShardInfo]:
-        """Flush, then publish every shard under its final `data-0000i-of-0000N.arrow` name."""
+        """Flush, then publish every shard under its final `data-0000i-of-0000N.<suffix>` name."""
         self._flush_rows()
         if self._writer is None and not self._temp:
             self._open_shard()  # an empty split still gets one valid shard, as `datasets` does
@@ -194,7 +197,7 @@ class ArrowShardWriter:
         n = len(self._temp)
         infos = []
         for i, (path, rows, size, sha) in enumerate(self._temp):
-            name = f"{self.prefix}-{i:05d}-of-{n:05d}.arrow"
+            name = f"{self.prefix}-{i:05d}-of-{n:05d}.{self.suffix}"
             os.replace(path, self.out_dir / name)
             infos.append(ShardInfo(name, rows, size, sha))
             self._published.append(self.out_dir / name)
@@ -251,6 +254,13 @@ class ArrowShardWriter:
 
 
 def read_batches(path: str | Path) -> Iterable[pa.RecordBatch]:
+    """The record batches of one shard, Arrow IPC stream or (`--format parquet`) Parquet."""
+    if str(path).endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(str(path)) as f:
+            yield from f.iter_batches()
+        return
     with pa.memory_map(str(path)) as source:
         reader = pa.ipc.open_stream(source)
         yield from reader

@@ -21,6 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=("local", "slurm", "ray"), default="local")
     p.add_argument("--ray-address", default=None, metavar="ADDRESS",
                    help="with --executor ray: join this cluster (host:port; default $RAY_ADDRESS, else a private one)")
+    p.add_argument("--format", choices=("arrow", "parquet"), default="arrow",
+                   help="shard format: arrow (load_from_disk layout) or parquet (polars, DuckDB, load_dataset)")
+    p.add_argument("--max-shard-size", default=None, metavar="SIZE",
+                   help="close a shard once it reaches SIZE, e.g. 500MB or 1GiB (default: the builder's, 256 MiB)")
     p.add_argument("--max-examples", type=int, default=None, help="at most N rows per split")
     p.add_argument("--overwrite", action="store_true", help="rebuild even if a complete output exists")
     p.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
@@ -52,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
         from curate.errors import CurateError
 
         raise CurateError("--ray-address needs --executor ray")
+    from curate.shard_formats import parse_size
+
+    max_shard_bytes = parse_size(args.max_shard_size) if args.max_shard_size else None
     builder = get_builder(args.name)
     for c in args.configs or []:
         builder.config(c)  # unknown config -> error listing the valid ones
@@ -60,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         manual_dir=args.manual_dir, workers=args.workers, executor=args.executor, max_examples=args.max_examples,
         overwrite=args.overwrite, options=_builder_options(builder, args.extra),
         slurm={"partition": args.slurm_partition, "time": args.slurm_time, "venv_path": os.environ.get("VIRTUAL_ENV")},
-        ray_address=args.ray_address,
+        ray_address=args.ray_address, format=args.format, max_shard_bytes=max_shard_bytes,
         progress=not args.no_progress and sys.stderr.isatty(), verbose=args.verbose,
     )
     result = build(builder, args.configs, opts)
