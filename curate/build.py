@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
+import os
 import platform
 import shutil
 import time
@@ -15,8 +17,8 @@ from typing import Any
 
 from curate.builder import Builder, BuilderConfig
 from curate.errors import CurateError, InputFormatError
-from curate.finalize import assemble_config
-from curate.io import file_sha256, write_json_atomic
+from curate.finalize import assemble_config, swap_in
+from curate.io import file_sha256, set_durable, write_json_atomic
 from curate.options import checked_build_options
 from curate.options import fingerprint as options_fingerprint
 from curate.run import BuildOptions, dispatch_units, make_context, staging_dir
@@ -58,22 +60,39 @@ def load_manifest(out_dir: Path) -> dict[str, Any] | None:
 
 
 def _complete(out_dir: Path, entry: dict[str, Any]) -> bool:
-    """A manifest entry counts as built only if every shard it lists is on disk with its recorded size."""
-    return all((out_dir / sh["path"]).is_file() and (out_dir / sh["path"]).stat().st_size == sh["bytes"]
-               for split in entry.get("splits", {}).values() for sh in split["shards"])
+    """A manifest entry counts as built only if every shard it lists is on disk with its recorded sha256
+    (sizes first: a cheap refusal before reading every byte)."""
+    shards = [sh for split in entry.get("splits", {}).values() for sh in split["shards"]]
+    if not all((out_dir / sh["path"]).is_file() and (out_dir / sh["path"]).stat().st_size == sh["bytes"]
+               for sh in shards):
+        return False
+    return all(file_sha256(out_dir / sh["path"]) == sh["sha256"] for sh in shards)
 
 
 @contextmanager
 def build_lock(out_dir: Path) -> Iterator[None]:
-    """One build per output folder at a time: two would race on the same part files."""
+    """One build per output folder at a time: two would race on the same part files.
+
+    A POSIX record lock (`lockf`), not `flock`: forked children (datatrove's Manager, pool workers) do not
+    inherit it, so a `kill -9` of curate frees the folder at once instead of leaving it to an orphan. The
+    file holds the owner's pid for the refusal message."""
     lock_path = out_dir / ".curate" / "lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as f:
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
         try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CurateError(f"another curate build is writing into {out_dir}; wait for it to finish") from None
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise
+            owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise CurateError(f"another curate build (pid {owner}) is writing into {out_dir}; "
+                              "wait for it to finish") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) -> dict[str, Any]:
@@ -85,17 +104,19 @@ def build(builder: Builder, config_names: list[str] | None, opts: BuildOptions) 
     if manifest is not None and manifest.get("builder") not in (None, builder.name):
         raise CurateError(f"{out_dir} holds a build of {manifest['builder']!r}; choose another --out")
     done = (manifest or {}).get("configs", {})
-    if not opts.overwrite and all(
-        c.name in done and done[c.name].get("fingerprint") == _fingerprint(builder, c.name, opts)
-        and _complete(out_dir, done[c.name]) for c in configs
-    ):
-        return {"status": "exists", "manifest": manifest, "out_dir": str(out_dir)}
     for c in configs:
         if c.name in done and not opts.overwrite and done[c.name].get("fingerprint") != _fingerprint(builder, c.name,
                                                                                                     opts):
             raise CurateError(f"{out_dir / c.name} holds a complete build made with other settings; "
                               "pass --overwrite to replace it")
+    if not opts.overwrite:  # a complete config is kept as it is (sha256 checked), not rebuilt beside a new one
+        complete = {c.name for c in configs if c.name in done and _complete(out_dir, done[c.name])}
+        if len(complete) == len(configs):
+            return {"status": "exists", "manifest": manifest, "out_dir": str(out_dir)}
+        configs = [c for c in configs if c.name not in complete]
+        names = [c.name for c in configs]
     out_dir.mkdir(parents=True, exist_ok=True)
+    set_durable(opts.durable)
     with build_lock(out_dir):
         return _build_locked(builder, configs, names, opts, manifest)
 
@@ -105,11 +126,8 @@ def _build_locked(builder: Builder, configs: list[BuilderConfig], names: list[st
     out_dir = Path(opts.out_dir)
     start = time.time()
     sources = _sources(builder, opts)  # verifies declared checksums of shipped files before any work
-    if manifest is not None:
-        # the manifest must never describe data that is about to be replaced: drop these configs first
-        for name in names:
-            manifest["configs"].pop(name, None)
-        write_json_atomic(out_dir / MANIFEST, manifest)
+    # the manifest keeps listing complete configs until their replacement is in place (finalize_build):
+    # a failed rebuild leaves the previous build usable and the previous command still valid
     jobs: list[tuple[str, int, str]] = []
     shared_units: list[str] | None = None
     for config in configs:
@@ -154,7 +172,8 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
     """Assemble every config from its finished units, then write the card and (last) the manifest."""
     out_dir = Path(opts.out_dir)
     manifest = load_manifest(out_dir) or {"builder": builder.name, "configs": {}}
-    for name in config_names:
+    entries = {}
+    for name in config_names:  # the slow part, before anything visible changes
         stage = staging_dir(out_dir, name)
         units = json.loads((stage / "units.json").read_text())
         entry = assemble_config(builder, builder.config(name), units, out_dir, opts.max_examples, opts.format,
@@ -164,7 +183,16 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
         entry["fingerprint"] = json.loads((stage / "build.json").read_text())
         entry["sample"] = opts.sample
         entry["wall_time_s"] = round(time.time() - start, 3)
-        manifest["configs"][name] = entry
+        entries[name] = entry
+    # the manifest never lists data that is not on disk: drop the replaced entries, swap the folders in,
+    # and list the new ones only after the card (a Ctrl-C in between leaves them unlisted, so rebuilt)
+    if any(name in manifest["configs"] for name in entries):
+        for name in entries:
+            manifest["configs"].pop(name, None)
+        write_json_atomic(out_dir / MANIFEST, manifest)
+    for name in entries:
+        swap_in(out_dir, name)
+    manifest["configs"].update(entries)
     manifest.update({
         "builder": builder.name,
         "version": builder.version,

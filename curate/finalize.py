@@ -2,7 +2,7 @@
 
 Part files are read back in work-unit order and re-batched through `ArrowShardWriter`, so the shard
 bytes depend only on the records, not on how many workers produced them. The config folder is built
-under a temporary name and swapped in with a rename.
+under a temporary name and swapped in with a rename (`swap_in`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.builder import Builder, BuilderConfig
-from curate.io import write_json_atomic
+from curate.io import durable, fsync_dir, write_json_atomic
 from curate.run import staging_dir, unit_dir
 from curate.shard_formats import make_shard_writer
 from curate.shards import hf_schema, read_batches
@@ -23,7 +23,8 @@ from curate.shards import hf_schema, read_batches
 def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], out_dir: Path,
                     max_examples: int | None = None, data_format: str = "arrow",
                     max_shard_bytes: int | None = None) -> dict[str, Any]:
-    """Merge part files into final shards; returns the config's manifest entry."""
+    """Merge part files into shards under the stage's `final/`; returns the config's manifest entry.
+    `swap_in` then puts the folder in place."""
     stage = staging_dir(out_dir, config.name)
     features = builder.features(config)
     schema = hf_schema(features)
@@ -42,7 +43,7 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
     for split in splits:
         writer = make_shard_writer(data_format, tmp / split, schema,
                                    max_shard_bytes=max_shard_bytes or builder.max_shard_bytes, builder=builder.name,
-                                  id_field=builder.id_field)
+                                  id_field=builder.id_field, durable=durable())
         remaining = max_examples
         with writer:
             for i, u in enumerate(units):
@@ -83,11 +84,22 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
         }
     if data_format == "arrow":
         write_json_atomic(tmp / "dataset_dict.json", {"splits": list(splits)})
-    final = Path(out_dir) / config.name
+    if durable():
+        for split in splits:
+            fsync_dir(tmp / split)
+        fsync_dir(tmp)
+    return entry
+
+
+def swap_in(out_dir: Path, config: str) -> None:
+    """Replace `DIR/<config>` by the assembled folder with two renames (the old one is removed after)."""
+    stage = staging_dir(out_dir, config)
+    final = Path(out_dir) / config
     old = stage / "previous"
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         final.rename(old)
-    tmp.rename(final)
+    (stage / "final").rename(final)
+    if durable():
+        fsync_dir(Path(out_dir))
     shutil.rmtree(old, ignore_errors=True)
-    return entry

@@ -21,9 +21,10 @@ from typing import Any
 
 from datatrove.pipeline.base import PipelineStep
 
+from curate import lifeline
 from curate.builder import BuildContext, Builder, BuilderConfig
 from curate.errors import CurateError
-from curate.io import write_json_atomic
+from curate.io import durable, set_durable, write_json_atomic
 from curate.options import resolve as resolve_options
 from curate.shards import ArrowShardWriter, hf_schema
 
@@ -48,6 +49,7 @@ class BuildOptions:
     max_shard_bytes: int | None = None  # None: the builder's max_shard_bytes
     progress: bool = True
     verbose: bool = False
+    durable: bool = False  # fsync every file and folder written (--durable)
 
 
 def make_context(builder: Builder, config: BuilderConfig, opts: BuildOptions) -> BuildContext:
@@ -94,7 +96,7 @@ def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir
         schema = hf_schema(builder.features(config))
         for s in builder.splits_for(config):
             writers[c, s] = ArrowShardWriter(target / s, schema, max_shard_bytes=1 << 62, builder=builder.name,
-                                             id_field=builder.id_field)
+                                             id_field=builder.id_field, durable=durable())
     ctx.skipped = Counter()
     if builder.shared_work_units:
         stream = builder.generate_many(unit, ctx, configs)
@@ -156,10 +158,14 @@ class BuildUnitsStep(PipelineStep):
         self.opts = opts
         self.jobs = jobs
         self.config_names = config_names
+        self.parent_pid = os.getpid()  # the curate process: a local worker must not outlive it
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         from curate.registry import get_builder
 
+        if self.opts.executor == "local":
+            lifeline.watch(self.parent_pid)
+        set_durable(self.opts.durable)
         builder = get_builder(self.builder_name)
         contexts: dict[str, BuildContext] = {}
         for k in range(rank, len(self.jobs), world_size):
@@ -298,7 +304,8 @@ def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], o
                                daemon=True)
     monitor.start()
     try:
-        executor.run()
+        with lifeline.armed():  # datatrove's Manager, forked here, dies with this process
+            executor.run()
     finally:
         stop.set()
         monitor.join()

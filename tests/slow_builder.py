@@ -17,7 +17,8 @@ class SlowCounting(Builder):
     name = "test-slow-counting"
     version = "0.1.0"
     description = "Numbers in work units; logs every unit it generates to $SLOW_LOG."
-    configs = [BuilderConfig("default")]
+    configs = [BuilderConfig("default"), BuilderConfig("other", description="same rows; for multi-config tests")]
+    default_configs = ("default",)
     splits = ("train", "test")
     id_field = "id"
 
@@ -34,6 +35,10 @@ class SlowCounting(Builder):
             with open(log, "a") as f:
                 f.write(unit + "\n")
         k = int(unit.split("-")[1])
+        if os.environ.get("SLOW_FAIL_CONFIG") == ctx.config.name and k == 3:
+            from curate.errors import CurateError
+
+            raise CurateError(f"simulated failure in {ctx.config.name}/{unit} (e.g. a fetch error)")
         kill_marker = os.environ.get("SLOW_KILL_MARKER")
         for j in range(200):
             if kill_marker and k == 3 and j == 100 and not Path(kill_marker).exists():

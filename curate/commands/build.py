@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--slurm-time", default="24:00:00")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.add_argument("--verbose", action="store_true", help="show datatrove's per-task logs")
+    p.add_argument("--durable", action="store_true",
+                   help="fsync every file and folder written (survives power loss; slower)")
     p.set_defaults(func=run, accepts_extra=True)
 
 
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite, options=_builder_options(builder, args.extra),
         slurm={"partition": args.slurm_partition, "time": args.slurm_time, "venv_path": os.environ.get("VIRTUAL_ENV")},
         ray_address=args.ray_address, format=args.format, max_shard_bytes=max_shard_bytes,
-        progress=not args.no_progress and sys.stderr.isatty(), verbose=args.verbose,
+        progress=not args.no_progress and sys.stderr.isatty(), verbose=args.verbose, durable=args.durable,
     )
     result = build(builder, args.configs, opts)
     if result["status"] == "exists":
