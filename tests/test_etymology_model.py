@@ -132,3 +132,25 @@ def test_batched_features_equal_the_one_by_one_definition(use_tables):
     cached_chars, cached_features = featurizer.many(types[:50] + types[:10])
     assert np.array_equal(cached_features[50:], features[:10]) and np.array_equal(cached_chars[:50], chars[:50])
     assert featurizer.many([])[1].shape == (0, featurizer.n_features)
+
+
+def test_wordlist_features_are_exact_lookups_and_batched_equals_one_by_one(monkeypatch):
+    from curate.etymology import wordlists
+    from curate.etymology.batch_features import featurize_types
+    from curate.etymology.features import TypeFeaturizer, maltese_skeleton
+    from curate.etymology.lexicon import load_lexicon
+
+    tiny = {"en": {"petrol": 0.5}, "it": {"amministrazioni": 0.6, "certificato": 0.4}, "ar": {"كتب": 0.7}}
+    monkeypatch.setattr(wordlists, "load_wordlists", lambda: tiny)  # the real lists take seconds to read
+    assert maltese_skeleton("kiteb") == "كتب" and maltese_skeleton("Għamel") == "عمل"
+    assert wordlists.wordlist_features("petrol") == [0.5, 0.0, 0.0, 0.0]
+    assert wordlists.wordlist_features("amministrazzjoni")[2] == 0.6  # Maltese spelling undone
+    assert wordlists.wordlist_features("ċertifikat")[2] == 0.4  # + an Italian ending
+    assert wordlists.wordlist_features("Kiteb")[3] == 0.7  # consonant skeleton of an Arabic word
+    lexicon = load_lexicon()
+    featurizer = TypeFeaturizer("abcdefghijklmnopqrstuvwxyz", lexicon.ngrams, lexicon, 24, wordlists=True)
+    types = ["petrol", "kiteb", "amministrazzjoni", "xyz", "Il-"]
+    chars, features = featurize_types(featurizer, types)
+    assert features.shape[1] == featurizer.n_features == TypeFeaturizer("a", lexicon.ngrams, lexicon, 24).n_features + 4
+    for i, token in enumerate(types):
+        assert np.array_equal(features[i], featurizer._features(token)), token

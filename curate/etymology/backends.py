@@ -44,7 +44,8 @@ class NativeBackend:
         self.model = model
         config = model.config
         self.labels: list[str] = list(config.labels)
-        self.featurizer = TypeFeaturizer(config.alphabet, tuple(config.ngrams), load_lexicon(), config.max_chars)
+        self.featurizer = TypeFeaturizer(config.alphabet, tuple(config.ngrams), load_lexicon(), config.max_chars,
+                                         wordlists=getattr(config, "wordlists", False))
         self.memoriser = Memoriser(len(self.labels), config.memory)
 
     def set_memory(self, counts: dict[str, list[int]]) -> None:

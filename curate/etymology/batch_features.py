@@ -146,7 +146,12 @@ def featurize_types(featurizer: TypeFeaturizer, types: Sequence[str]) -> tuple[n
     if n == 0:
         return np.zeros((0, m), dtype=np.int64), features
     _shape(types, lowers, features)
-    _ngrams(lowers, featurizer.ngrams, features[:, SHAPE_FEATURES + 2 * PER_LANGUAGE + ARABIC_FEATURES :])
+    first_ngram = SHAPE_FEATURES + 2 * PER_LANGUAGE + ARABIC_FEATURES
+    _ngrams(lowers, featurizer.ngrams, features[:, first_ngram : first_ngram + len(featurizer.ngrams)])
+    if featurizer.wordlists:
+        from curate.etymology.wordlists import wordlist_features_many
+
+        features[:, first_ngram + len(featurizer.ngrams) :] = wordlist_features_many(types)
     if featurizer.use_tables:  # table evidence: Python per type found in a table, zeros for the rest
         tables = featurizer.lexicon.tables
         for i, t in enumerate(types):

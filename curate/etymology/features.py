@@ -12,8 +12,10 @@ Three kinds of input, all computed from the token string alone (so every feature
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from collections.abc import Sequence
+from itertools import groupby
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -26,8 +28,22 @@ _ROMANCE_SPELLING = (("zzj", "zi"), ("zj", "zi"), ("ċ", "c"), ("ġ", "g"), ("ħ
 PAD, UNK, BOW, EOW = 0, 1, 2, 3  # character ids with a fixed meaning
 
 
-def _strip_accents(text: str) -> str:
+def _strip_accents_slow(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+# Latin letters up to U+017F (all Maltese and Italian ones) stripped through one str.translate table;
+# other text takes the NFD path (same result, ~10x slower)
+_LATIN_STRIP = {cp: _strip_accents_slow(chr(cp)) for cp in range(0x80, 0x180)}
+_OUTSIDE_LATIN = re.compile("[^\x00-\u017f]")
+
+
+def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    if _OUTSIDE_LATIN.search(text) is None:
+        return text.translate(_LATIN_STRIP)
+    return _strip_accents_slow(text)
 
 
 def romance_form(text: str) -> str:
@@ -72,10 +88,20 @@ _AR_FOLD = str.maketrans({"ذ": "د", "ظ": "د", "ض": "د", "ص": "س", "ط": 
                           "ى": "", "ؤ": "", "ئ": "", "ـ": ""})
 
 
+# Latin letters up to U+017F: consonants to their Arabic letter, the rest deleted; Arabic letters deleted
+_MT_SKELETON = str.maketrans({
+    **{c: None for c in map(chr, [*range(0x180), *range(0x600, 0x700)])}, **_MT_CONSONANTS,
+})
+_NOT_ARABIC = re.compile("[^\u0600-\u06ff]+")
+
+
 def maltese_skeleton(token: str) -> str:
+    """Consonants of a Maltese token as Arabic letters, repeats collapsed (`kiteb` -> كتب)."""
     lower = token.lower().replace("għ", "'")
-    out = [_MT_CONSONANTS[c] for c in lower if c in _MT_CONSONANTS]
-    return "".join(c for i, c in enumerate(out) if i == 0 or c != out[i - 1]).rstrip("ه")
+    mapped = lower.translate(_MT_SKELETON)
+    if not lower.isascii() and _OUTSIDE_LATIN.search(lower):  # other scripts: drop what was not mapped
+        mapped = _NOT_ARABIC.sub("", mapped)
+    return "".join(c for c, _ in groupby(mapped)).rstrip("ه")
 
 
 def arabic_skeleton(word: str) -> str:
@@ -95,6 +121,7 @@ def _in_order(needle: str, hay: str) -> float:
 SHAPE_FEATURES = 18
 ARABIC_FEATURES = 5  # present, identical, latin letters, skeleton similarity, skeleton in order
 PER_LANGUAGE = 7  # en and it: present, sim, romance sim, bigram dice, prefix ratio, identical, multiword
+WORDLIST_FEATURES = 4  # after the n-grams, when the model's config has `wordlists`: see wordlists.py
 
 
 def _shape(token: str, lower: str) -> list[float]:
@@ -136,7 +163,7 @@ class TypeFeaturizer:
 
     def __init__(
         self, alphabet: str, ngrams: tuple[str, ...], lexicon: Lexicon, max_chars: int, cache_size: int = 500_000,
-        use_tables: bool = True,
+        use_tables: bool = True, wordlists: bool = False,
     ):
         self.char_index = {c: i + 4 for i, c in enumerate(alphabet)}
         self.ngrams = ngrams
@@ -144,12 +171,13 @@ class TypeFeaturizer:
         self.max_chars = max_chars
         self.cache_size = cache_size
         self.use_tables = use_tables
+        self.wordlists = wordlists
         self.lexicon_dropout = 0.0
         self._drop_rng = random.Random(0)
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         # static features depend only on the n-grams and whether tables are used (the lexicon is the
         # shipped one), so every featurizer in the process shares them: CV folds compute each type once
-        self._features_cache = _SHARED_FEATURES.setdefault((tuple(ngrams), use_tables), {})
+        self._features_cache = _SHARED_FEATURES.setdefault((tuple(ngrams), use_tables, wordlists), {})
 
     def set_lexicon_dropout(self, p: float, seed: int) -> None:
         self.lexicon_dropout = p
@@ -158,11 +186,11 @@ class TypeFeaturizer:
     def without_tables(self) -> TypeFeaturizer:
         """The same featurizer as if no token were in the translation tables (the `--lexicon none` protocol)."""
         return TypeFeaturizer("".join(self.char_index), self.ngrams, self.lexicon, self.max_chars, self.cache_size,
-                              use_tables=False)
+                              use_tables=False, wordlists=self.wordlists)
 
     @property
     def n_features(self) -> int:
-        return SHAPE_FEATURES + 2 * PER_LANGUAGE + ARABIC_FEATURES + len(self.ngrams)
+        return SHAPE_FEATURES + 2 * PER_LANGUAGE + ARABIC_FEATURES + len(self.ngrams) + WORDLIST_FEATURES * self.wordlists
 
     def __call__(self, token: str) -> tuple[np.ndarray, np.ndarray]:
         hit = self._cache.get(token)
@@ -239,4 +267,8 @@ class TypeFeaturizer:
             max(_in_order(skeleton, w) for w in arabic_words),
         ]
         values += [float(g in lower) for g in self.ngrams]
+        if self.wordlists:
+            from curate.etymology.wordlists import wordlist_features
+
+            values += wordlist_features(token)
         return np.asarray(values, dtype=np.float32)

@@ -14,7 +14,8 @@ from torch import nn
 from transformers import AutoConfig, AutoModelForTokenClassification, PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import TokenClassifierOutput
 
-from curate.etymology.features import ARABIC_FEATURES, PAD, PER_LANGUAGE, SHAPE_FEATURES
+from curate.errors import OptionError
+from curate.etymology.features import ARABIC_FEATURES, PAD, PER_LANGUAGE, SHAPE_FEATURES, WORDLIST_FEATURES
 
 CONTEXT_FEATURES = 3  # first token, follows sentence punctuation, last token
 
@@ -38,6 +39,7 @@ class EtymologyConfig(PretrainedConfig):
         context_layers: int = 2,
         dropout: float = 0.3,
         memory: dict[str, list[int]] | None = None,
+        wordlists: bool = False,  # word-list frequency features (curate.etymology.wordlists)
         **kwargs,
     ):
         labels = list(labels or [])
@@ -58,10 +60,11 @@ class EtymologyConfig(PretrainedConfig):
         self.context_layers = context_layers
         self.dropout = dropout
         self.memory = memory or {}
+        self.wordlists = wordlists
 
     @property
     def n_features(self) -> int:
-        return SHAPE_FEATURES + 2 * PER_LANGUAGE + ARABIC_FEATURES + len(self.ngrams)
+        return SHAPE_FEATURES + 2 * PER_LANGUAGE + ARABIC_FEATURES + len(self.ngrams) + WORDLIST_FEATURES * self.wordlists
 
 
 class EtymologyModel(PreTrainedModel):
@@ -85,7 +88,7 @@ class EtymologyModel(PreTrainedModel):
             dims = [config.word_dim] + [2 * config.hidden] * config.context_layers
             self.context = nn.ModuleList(nn.Conv1d(a, b, 3, padding=1) for a, b in zip(dims, dims[1:]))
         else:
-            raise ValueError(f"context_encoder must be 'lstm' or 'conv', got {config.context_encoder!r}")
+            raise OptionError(f"context_encoder must be 'lstm' or 'conv', got {config.context_encoder!r}")
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(config.word_dim + 2 * config.hidden, n_labels)
         self.post_init()
