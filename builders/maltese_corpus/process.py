@@ -1,0 +1,115 @@
+"""Texts -> rows: sentence split, MUDT-style tokens, etymology labels, the conditional pipelines' columns.
+
+The expensive work is per token type and cached per process (tagger: `curate.etymology.typecache`;
+transliteration: `MalteseTransliterator`'s cache), so a worker gets faster as its unit goes on. Texts
+are tagged `window_tokens` at a time across records (one set of batches for many short sentences);
+a text longer than `max_part_chars` becomes several rows `<id>#<part>` cut at sentence boundaries
+(a sentence longer than `max_part_tokens` tokens is cut too), so one 10 MB line never makes one
+10-million-token row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from builders.maltese_corpus.sources import Text
+from curate.etymology.tokenize import split_sentences, tokenize
+
+PIPELINES = ("translit_all", "translit_arabic", "mixed", "translate_all")  # `raw` is `tokens` itself
+
+Part = tuple[str, str, list[list[str]]]  # row id, text, tokens of each sentence
+
+
+def default_threads() -> int:
+    """All cores in the main process; one per worker process (datatrove runs one worker per core)."""
+    import multiprocessing
+
+    return (os.cpu_count() or 1) if multiprocessing.current_process().name == "MainProcess" else 1
+
+
+class CorpusProcessor:
+    def __init__(self, model: str | None = None, translate_to: str = "en", threads: int | None = None,
+                 device: str | None = "cpu", window_tokens: int = 32_768, max_part_chars: int = 100_000,
+                 max_part_tokens: int = 20_000):
+        from curate.etymology.inference import EtymologyEngine
+        from curate.transforms.pipelines import ConditionalPipeline
+
+        self.engine = EtymologyEngine.from_pretrained(model, device=device, threads=threads or default_threads())
+        self.pipes = [ConditionalPipeline(p, translate_to=translate_to) for p in PIPELINES]
+        self.window_tokens, self.max_part_chars, self.max_part_tokens = window_tokens, max_part_chars, max_part_tokens
+        self.counts: Counter = Counter()
+
+    def rows(self, texts: Iterable[Text]) -> Iterator[dict]:
+        window: list[Part] = []
+        size = 0
+        for part in self.parts(texts):
+            window.append(part)
+            size += sum(map(len, part[2]))
+            if size >= self.window_tokens:
+                yield from self._rows(window)
+                window, size = [], 0
+        yield from self._rows(window)
+
+    def parts(self, texts: Iterable[Text]) -> Iterator[Part]:
+        for text in texts:
+            sentences = text.sentences if text.sentences is not None else split_sentences(text.text)
+            if len(text.text) <= self.max_part_chars:
+                tokens = [t for t in map(tokenize, sentences) if t]
+                if sum(map(len, tokens)) <= self.max_part_tokens:
+                    yield text.id, text.text, tokens
+                    continue
+            yield from self._cut(text.id, sentences)
+
+    def _cut(self, rid: str, sentences: list[str]) -> Iterator[Part]:
+        part, texts, chars, n_tokens, k = [], [], 0, 0, 0
+        for sentence, tokens in self._pieces(sentences):
+            if part and (chars + len(sentence) > self.max_part_chars or n_tokens + len(tokens) > self.max_part_tokens):
+                yield f"{rid}#{k}", " ".join(texts), part
+                part, texts, chars, n_tokens, k = [], [], 0, 0, k + 1
+            texts.append(sentence)
+            part.append(tokens)
+            chars, n_tokens = chars + len(sentence) + 1, n_tokens + len(tokens)  # +1: the joining space
+        if part:
+            yield f"{rid}#{k}", " ".join(texts), part
+            k += 1
+        self.counts["rows_cut_from_long_records"] += k
+
+    def _pieces(self, sentences: list[str]) -> Iterator[tuple[str, list[str]]]:
+        limit = self.max_part_tokens
+        for sentence in sentences:
+            tokens = tokenize(sentence)
+            if len(tokens) <= limit:
+                if tokens:
+                    yield sentence, tokens
+                continue
+            for i in range(0, len(tokens), limit):  # a sentence cut in pieces: each piece's text is its tokens
+                yield " ".join(tokens[i : i + limit]), tokens[i : i + limit]
+
+    def _rows(self, window: list[Part]) -> Iterator[dict]:
+        tagged = iter(self.engine.tag([s for _, _, sentences in window for s in sentences]))
+        for rid, text, sentences in window:
+            labels: list[str] = []
+            probs: list[float] = []
+            for _ in sentences:
+                sentence_labels, sentence_probs = next(tagged)
+                labels += sentence_labels
+                probs += sentence_probs
+            tokens = [t for s in sentences for t in s]
+            row = {"id": rid, "text": text, "tokens": tokens, "sentence_lengths": [len(s) for s in sentences],
+                   "etymology": labels, "etymology_prob": probs}
+            for pipe in self.pipes:
+                row[f"tokens_{pipe.preset}"] = pipe.apply_tokens(tokens, labels)
+            self.counts["tokens"] += len(tokens)
+            yield row
+
+    def take_counts(self) -> dict[str, int]:
+        """Counts since the last call: rows cut from long records, tokens left untranslated per pipeline."""
+        out = dict(self.counts)
+        for pipe in self.pipes:
+            if pipe.stats.get("translate_oov"):
+                out[f"{pipe.preset}_tokens_kept_untranslated"] = pipe.stats["translate_oov"]
+            pipe.stats.clear()
+        self.counts.clear()
+        return out

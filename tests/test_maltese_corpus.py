@@ -1,0 +1,133 @@
+"""maltese-corpus: sample build, layouts, bad input, resume, and the same bytes with 1 or 2 workers."""
+
+import json
+import os
+
+import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from builders.maltese_corpus.sources import Reader, Unit, discover, units_of
+from curate.cli import main
+from tests.conftest import shard_hashes
+
+SENTENCES = [json.loads(line)["text"] for line in open(
+    os.path.join(os.path.dirname(__file__), "..", "builders", "maltese_corpus", "sample", "data", "shuffled",
+                 "validation.jsonl"), encoding="utf-8")]
+
+
+def _build(out, *args) -> int:
+    return main(["build", "maltese-corpus", "--out", str(out), "--no-progress", *args])
+
+
+def test_sample_build_has_aligned_pipeline_columns(tmp_path):
+    assert _build(tmp_path / "out", "--sample") == 0
+    dd = datasets.load_from_disk(str(tmp_path / "out" / "default"))
+    assert {k: v.num_rows for k, v in dd.items()} == {"train": 400, "validation": 59, "test": 59}
+    ids = [i for ds in dd.values() for i in ds["id"]]
+    assert len(set(ids)) == len(ids) and ids[0] == "data/shuffled/train.jsonl:0"
+    for row in dd["validation"]:
+        n = len(row["tokens"])
+        assert n == sum(row["sentence_lengths"]) == len(row["etymology"]) == len(row["etymology_prob"])
+        assert all(len(row[f"tokens_{p}"]) == n for p in ("translit_all", "translit_arabic", "mixed", "translate_all"))
+        for tok, label, arabic in zip(row["tokens"], row["etymology"], row["tokens_translit_arabic"]):
+            assert (arabic == tok) == (label != "Arabic") or arabic == tok  # only Arabic-origin tokens change
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert "translate_all_tokens_kept_untranslated" in json.dumps(manifest)
+
+
+def _folder(root, bad_parquet: bool):
+    root.mkdir()
+    (root / "a.txt").write_text("\n".join(SENTENCES[:12]) + "\n", encoding="utf-8")
+    (root / "test-b.jsonl").write_text("".join(json.dumps({"text": [s, s.upper()]}) + "\n" for s in SENTENCES[12:20]),
+                                       encoding="utf-8")
+    table = pa.table({"body" if bad_parquet else "text": SENTENCES[20:30]})
+    pq.write_table(table, root / "c.parquet", row_group_size=4)
+
+
+def test_resume_after_a_failed_unit_and_workers_give_the_same_bytes(tmp_path, capsys, monkeypatch):
+    src, out = tmp_path / "src", tmp_path / "out"
+    _folder(src, bad_parquet=True)
+    assert _build(out, "--manual-dir", str(src)) == 2  # checked before any unit runs
+    err = capsys.readouterr().err
+    assert f"{src / 'c.parquet'}: no column 'text' (columns: body)" in err and "Traceback" not in err
+    assert not (out / ".curate" / "default" / "parts").exists()
+    pq.write_table(pa.table({"text": SENTENCES[20:30]}), src / "c.parquet", row_group_size=4)
+
+    read = Reader.read
+
+    def failing(self, unit):  # the disk goes away while the Parquet units run
+        if unit.path.endswith(".parquet"):
+            raise OSError("simulated read error")
+        return read(self, unit)
+
+    monkeypatch.setattr(Reader, "read", failing)
+    assert _build(out, "--manual-dir", str(src)) != 0
+    done = sorted((out / ".curate" / "default" / "parts").glob("*/done.json"))
+    assert [p.parent.name[7:12] for p in done] == ["a.txt", "test-"]
+    redone = []
+
+    def recording(self, unit):
+        redone.append(unit.path)
+        return read(self, unit)
+
+    monkeypatch.setattr(Reader, "read", recording)
+    assert _build(out, "--manual-dir", str(src)) == 0
+    assert redone == ["c.parquet"] * 3  # finished units were not redone; the 3 row groups were
+    dd = datasets.load_from_disk(str(out / "default"))
+    assert {k: v.num_rows for k, v in dd.items()} == {"train": 22, "validation": 0, "test": 8}
+    assert dd["test"][0]["sentence_lengths"][1] == dd["test"][0]["sentence_lengths"][0]  # a list of sentences
+    two = tmp_path / "two"
+    assert _build(two, "--manual-dir", str(src), "--workers", "2") == 0
+    assert shard_hashes(out) == shard_hashes(two) and shard_hashes(out)
+
+
+def test_bad_records_are_counted_and_long_lines_cut(tmp_path):
+    root = tmp_path / "src"
+    root.mkdir()
+    (root / "empty.txt").write_bytes(b"")
+    lines = [b'{"text": "Il-Gvern qal li le."}', b"{not json", b'{"title": "no text"}', b'{"text": 3}',
+             b'["a list"]', b'{"text": "  "}', b"", b'{"text": "Il-kelb \\u0127a"}',
+             b'{"text": "bad \xff utf8"}']
+    (root / "bad.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    long_line = " ".join(SENTENCES) * 4  # ~60k characters, no newline
+    (root / "long.txt").write_text(long_line + "\n" + "x" * (1 << 20) + "y\nIl-Qorti.\n", encoding="utf-8")
+    skipped = []
+    reader = Reader(root, "text", 1 << 20, skipped.append)
+    texts = [t for f in discover(root) for u in units_of(root, f, 1 << 20) for t in reader.read(u)]
+    second = sum(len(line) + 1 for line in lines[:7])
+    last = len(long_line.encode()) + 1 + (1 << 20) + 2
+    assert [t.id for t in texts] == ["bad.jsonl:0", f"bad.jsonl:{second}", "long.txt:0", f"long.txt:{last}"]
+    assert sorted(skipped) == sorted(["empty_file", "invalid_json", "missing_text_field", "text_not_a_string",
+                                      "missing_text_field", "empty_text", "empty_line", "invalid_utf8",
+                                      "line_too_long"])
+    from builders.maltese_corpus.process import CorpusProcessor
+
+    processor = CorpusProcessor(threads=1, max_part_chars=10_000)
+    rows = list(processor.rows(texts))
+    parts = [r["id"] for r in rows if r["id"].startswith("long.txt:0#")]
+    assert len(parts) >= 3 and all(len(r["text"]) <= 10_000 for r in rows)
+    assert sum(len(r["tokens"]) for r in rows if r["id"] in parts) > 5_000
+    assert processor.take_counts()["rows_cut_from_long_records"] == len(parts)
+
+
+def test_slices_cover_each_line_once(tmp_path):
+    root = tmp_path / "src"
+    root.mkdir()
+    text = "".join(f"Sentenza numru {i}.\n" for i in range(2000))
+    (root / "t.txt").write_text(text, encoding="utf-8")
+    units = units_of(root, "t.txt", 997)
+    assert len(units) > 30 and Unit.parse(units[3].id()) == units[3]
+    reader = Reader(root, "text", 1 << 20, lambda reason: pytest.fail(reason))
+    got = [t.text for u in units for t in reader.read(u)]
+    assert got == [f"Sentenza numru {i}." for i in range(2000)]
+
+
+def test_manual_dir_without_files_prints_download_instructions(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert _build(tmp_path / "out", "--manual-dir", str(tmp_path / "empty")) == 2
+    err = capsys.readouterr().err
+    assert "no .txt, .jsonl or .parquet files" in err and "huggingface-cli download MLRS/korpus_malti" in err
+    assert _build(tmp_path / "out2") == 2
+    assert "--manual-dir" in capsys.readouterr().err
