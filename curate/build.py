@@ -151,7 +151,8 @@ def _build_locked(builder: Builder, configs: list[BuilderConfig], names: list[st
         if not units:
             raise CurateError(f"{builder.name}/{config.name}: no work units to build")
         write_json_atomic(stage / "units.json", units)
-        write_json_atomic(stage / "prepare.json", {"skipped": dict(ctx.skipped)})
+        write_json_atomic(stage / "prepare.json", {"skipped": dict(ctx.skipped), "fetch": dict(
+            ctx._fetcher.stats if ctx._fetcher is not None else {})})  # e.g. the listing requests
         if builder.shared_work_units:
             if shared_units is not None and units != shared_units:
                 raise CurateError(f"{builder.name}: shared_work_units requires the same units for every config")
@@ -178,8 +179,10 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
         units = json.loads((stage / "units.json").read_text())
         entry = assemble_config(builder, builder.config(name), units, out_dir, opts.max_examples, opts.format,
                                 opts.max_shard_bytes)
-        prepared = json.loads((stage / "prepare.json").read_text())["skipped"]
+        prepare = json.loads((stage / "prepare.json").read_text())
+        prepared = prepare["skipped"]
         entry["skipped"] = _merge_counts(entry["skipped"], prepared)  # records dropped while listing units
+        entry["fetch"] = _merge_counts(entry.get("fetch", {}), prepare.get("fetch", {}))  # fetcher counters
         entry["fingerprint"] = json.loads((stage / "build.json").read_text())
         entry["sample"] = opts.sample
         entry["wall_time_s"] = round(time.time() - start, 3)

@@ -69,11 +69,17 @@ class BuildContext:
     options: Any = field(default_factory=NoOptions)  # the builder's typed, checked `Options` (curate.options)
     skipped: Counter = field(default_factory=Counter)  # reason -> count, written to the manifest
     cassette: Path | None = None  # recorded responses replayed as the network in --sample mode
+    endpoints: dict[str, str] = field(default_factory=dict)  # --endpoint KEY=URL overrides of Builder.endpoints
+    fetch_settings: dict[str, Any] = field(default_factory=dict)  # CachedFetcher retries/timeout/deadline/max_bytes
     _fetcher: Any = None
 
     def skip(self, reason: str, n: int = 1) -> None:
         """Count a record that was deliberately left out; the manifest reports every reason."""
         self.skipped[reason] += n
+
+    def endpoint(self, key: str, default: str) -> str:
+        """The base URL of one remote endpoint: `--endpoint KEY=URL` when given, else the builder's default."""
+        return self.endpoints.get(key, default).rstrip("/")
 
     @property
     def fetcher(self) -> CachedFetcher:
@@ -82,9 +88,10 @@ class BuildContext:
 
             if self.cassette is not None:
                 # --sample: the recorded responses are the network; the cache lives with the build
-                self._fetcher = CachedFetcher(self.out_dir / ".curate" / "http-sample", cassette=self.cassette)
+                self._fetcher = CachedFetcher(self.out_dir / ".curate" / "http-sample", cassette=self.cassette,
+                                              **self.fetch_settings)
             else:
-                self._fetcher = CachedFetcher(self.cache_dir / "http", offline=self.offline)
+                self._fetcher = CachedFetcher(self.cache_dir / "http", offline=self.offline, **self.fetch_settings)
         return self._fetcher
 
     def manual_path(self, relative: str, instructions: str) -> Path:
@@ -117,6 +124,7 @@ class Builder:
     max_shard_bytes: ClassVar[int] = 256 * 1024 * 1024
     Options: ClassVar[type[BuilderOptions]] = NoOptions  # frozen dataclass: flags, checks, defaults (curate.options)
     shared_work_units: ClassVar[bool] = False  # one pass over a unit yields every config: see generate_many
+    endpoints: ClassVar[dict[str, str]] = {}  # remote endpoint key -> default base URL (--endpoint KEY=URL)
 
     # ---- declarations -------------------------------------------------------------------------
     def features(self, config: BuilderConfig) -> datasets.Features:
@@ -177,4 +185,5 @@ class Builder:
             "splits": list(self.splits),
             "sources": [vars(s) for s in self.sources],
             "manual_download_instructions": self.manual_download_instructions,
+            "endpoints": dict(self.endpoints),
         }

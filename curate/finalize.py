@@ -31,13 +31,17 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
     tmp = stage / "final"
     shutil.rmtree(tmp, ignore_errors=True)
     skipped: dict[str, int] = {}
+    fetch: dict[str, int] = {}
     summaries = []
     for i, u in enumerate(units):
         summary = json.loads((unit_dir(stage, i, u) / "done.json").read_text())
         summaries.append(summary)
         for reason, n in summary["skipped"].items():
             skipped[reason] = skipped.get(reason, 0) + n
-    entry: dict[str, Any] = {"work_units": len(units), "splits": {}, "skipped": dict(sorted(skipped.items()))}
+        for name, n in summary.get("fetch", {}).items():  # fetcher counters of the run that built the unit
+            fetch[name] = fetch.get(name, 0) + n
+    entry: dict[str, Any] = {"work_units": len(units), "splits": {}, "skipped": dict(sorted(skipped.items())),
+                             "fetch": dict(sorted(fetch.items()))}
     entry["format"] = data_format
     splits = builder.splits_for(config)
     for split in splits:

@@ -49,6 +49,8 @@ class BuildOptions:
     max_shard_bytes: int | None = None  # None: the builder's max_shard_bytes
     progress: bool = True
     verbose: bool = False
+    endpoints: dict[str, str] = field(default_factory=dict)  # --endpoint KEY=URL (not part of the fingerprint)
+    fetch: dict[str, Any] = field(default_factory=dict)  # CachedFetcher settings: retries, timeout, deadline, max_bytes
     durable: bool = False  # fsync every file and folder written (--durable)
 
 
@@ -56,7 +58,8 @@ def make_context(builder: Builder, config: BuilderConfig, opts: BuildOptions) ->
     kwargs: dict[str, Any] = {}
     if opts.cache_dir is not None:
         kwargs["cache_dir"] = Path(opts.cache_dir)
-    cassette = builder.sample_dir() / "cassette" if opts.sample else None
+    # --endpoint points requests at a live server (a mirror, the fault suite): no cassette replay then
+    cassette = builder.sample_dir() / "cassette" if opts.sample and not opts.endpoints else None
     return BuildContext(
         config=config,
         out_dir=Path(opts.out_dir),
@@ -66,6 +69,7 @@ def make_context(builder: Builder, config: BuilderConfig, opts: BuildOptions) ->
         max_examples=opts.max_examples,
         options=resolve_options(builder.Options, opts.options),  # typed and checked (already, via build())
         cassette=cassette if cassette is not None and cassette.exists() else None,
+        endpoints=dict(opts.endpoints), fetch_settings=dict(opts.fetch),
         **kwargs,
     )
 
@@ -98,6 +102,7 @@ def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir
             writers[c, s] = ArrowShardWriter(target / s, schema, max_shard_bytes=1 << 62, builder=builder.name,
                                              id_field=builder.id_field, durable=durable())
     ctx.skipped = Counter()
+    fetched = Counter(ctx._fetcher.stats) if ctx._fetcher is not None else Counter()  # the unit's own share
     if builder.shared_work_units:
         stream = builder.generate_many(unit, ctx, configs)
     else:
@@ -125,6 +130,8 @@ def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir
     summaries = []
     for c, target in targets.items():
         summary = {"unit": unit, "rows": dict(rows[c]), "skipped": dict(ctx.skipped)}
+        if ctx._fetcher is not None:  # requests, retries, challenges, ... made by this unit (summed in the manifest)
+            summary["fetch"] = {k: v for k, v in (Counter(ctx._fetcher.stats) - fetched).items() if v}
         write_json_atomic(target / "done.json", summary)
         summaries.append(summary)
     return _merged_summary(unit, summaries)

@@ -12,7 +12,7 @@ from builders.eurlex_sum import EurLexSum, cellar
 from builders.eurlex_sum.options import EurLexOptions
 from curate.builder import BuildContext
 from curate.errors import OptionError
-from curate.fetch import CachedFetcher
+from curate.fetch import CachedFetcher, ChallengePageError, FetchError, RejectedAnswerError
 
 ACT, SUMMARY = "32004R0261", "l24173"
 SAMPLE = Path(__file__).resolve().parent.parent / "builders" / "eurlex_sum" / "sample" / "cassette"
@@ -88,14 +88,45 @@ def test_retry_on_429_and_503_then_success(tmp_path):
     assert len(rows) == 1 and ctx.fetcher.stats["retries"] == 2
 
 
-def test_waf_challenge_on_eurlex_fallback_is_counted(tmp_path):
+def test_waf_challenge_on_eurlex_fallback_fails_the_unit(tmp_path):
     fallback = _line(f"{cellar.EURLEX}/EN/TXT/HTML/", 202, None, lang=None, params={"uri": f"CELEX:{ACT}"},
                      headers={"x-amzn-waf-action": "challenge", "Content-Length": "0"})
     cassette = _cassette(tmp_path, {ACT: [_act_line(ACT, 406, None), fallback]})
     builder, ctx = _ctx(tmp_path, cassette)
-    assert list(builder.generate(ACT, ctx)) == []
-    assert ctx.skipped == {"bot-protection challenge instead of a page": 1}
-    assert ctx.fetcher.stats["challenges"] == 1
+    with pytest.raises(ChallengePageError):  # network weather is not missing data: the rerun retries the unit
+        list(builder.generate(ACT, ctx))
+    assert not ctx.skipped and ctx.fetcher.stats["challenges"] == 1
+
+
+@pytest.mark.parametrize("status", [503, 202])
+def test_fetch_failure_fails_the_unit_instead_of_a_skip(tmp_path, status):
+    cassette = _cassette(tmp_path, {ACT: [_act_line(ACT, status, None)]})
+    builder, ctx = _ctx(tmp_path, cassette)
+    ctx.fetcher.retries = 1
+    with pytest.raises(FetchError, match=f"HTTP {status}"):
+        list(builder.generate(ACT, ctx))
+    assert not ctx.skipped
+
+
+@pytest.mark.parametrize("body", [
+    b"<html><head><title>Service temporarily unavailable</title></head><body><h1>Scheduled maintenance</h1>"
+    b"<p>We will be back soon.</p></body></html>",
+    None,  # the real act cut in half (a connection closed early)
+])
+def test_refused_page_fails_the_unit_is_never_cached_and_the_rerun_builds(tmp_path, body):
+    page = (SAMPLE / "bodies/act_32004R0261_en.html").read_bytes()
+    bad = body if body is not None else page[: len(page) // 2]
+    cassette = _cassette(tmp_path, {ACT: [_act_line(ACT, body="bad.html"), _act_line(ACT, body="bad.html"),
+                                          _act_line(ACT)]}, bodies={"bad.html": bad})
+    builder, ctx = _ctx(tmp_path, cassette)
+    ctx.fetcher.retries = 1
+    with pytest.raises(RejectedAnswerError, match="maintenance|truncated HTML"):
+        list(builder.generate(ACT, ctx))
+    assert not ctx.skipped and ctx.fetcher.stats["rejected"] == 2
+    cached = [p.read_bytes() for p in (tmp_path / "http" / "objects").iterdir()]
+    assert bad not in cached
+    rows = list(builder.generate(ACT, ctx))  # the rerun asks again and gets the act
+    assert [r["celex_id"] for _, r in rows] == [ACT]
 
 
 def test_pdf_only_act_is_skipped(tmp_path):
@@ -107,18 +138,18 @@ def test_pdf_only_act_is_skipped(tmp_path):
     assert ctx.skipped == {"no HTML text for act or summary (PDF scan or missing)": 1}
 
 
-def test_truncated_page_is_counted_and_the_build_continues(tmp_path, shared_data, caplog):
+def test_textless_page_is_counted_and_the_build_continues(tmp_path, shared_data, caplog):
     legacy = shared_data / "eurlex/act_html_eras/en_32009L0065_consolidated_2013_moderncons_1_raw.html"
-    page = (SAMPLE / "bodies/act_32004R0261_en.html").read_bytes()
     other = "32009L0065"  # real consolidated act: 4,408 words, shorter than 261/2004 (4,460)
-    cassette = _cassette(tmp_path, {ACT: [_act_line(ACT, body="truncated.html")],
+    cassette = _cassette(tmp_path, {ACT: [_act_line(ACT, body="textless.html")],
                                     other: [_act_line(other, body="legacy.html")]},
-                         bodies={"truncated.html": page[: len(page) // 2], "legacy.html": legacy.read_bytes()})
+                         bodies={"textless.html": b"<html><body><div> </div></body></html>",
+                                 "legacy.html": legacy.read_bytes()})
     builder, ctx = _ctx(tmp_path, cassette)
     assert builder.work_units(ctx) == [ACT, other]
     assert list(builder.generate(ACT, ctx)) == []
-    assert ctx.skipped == {"malformed or truncated page": 1}
-    assert f"{cellar.CELLAR}/celex/{ACT}: truncated HTML" in caplog.text
+    assert ctx.skipped == {"malformed page": 1}  # the same answer on every rerun: a permanent skip
+    assert f"{cellar.CELLAR}/celex/{ACT}: no text blocks found" in caplog.text
     rows = list(builder.generate(other, ctx))  # the unit sharing the summary is kept: the other act is unusable
     assert [r["celex_id"] for _, r in rows] == [other]
 

@@ -174,8 +174,8 @@ def test_retry_on_429_honours_retry_after_then_succeeds(server, tmp_path):
     assert f.get(server.url + "/r").content == b"ok"
     hits = server.hits("/r")
     assert len(hits) == 2
-    assert 0.95 <= hits[1]["time"] - hits[0]["time"] < 3.0
-    assert time.monotonic() - start < 4.0
+    assert 0.9 <= hits[1]["time"] - hits[0]["time"] < 4.5  # upper bounds: far below the 5 s backoff, loose under load
+    assert time.monotonic() - start < 4.5
     assert f.stats["retries"] == 1
 
 
@@ -200,7 +200,7 @@ def test_retry_on_503_with_backoff(server, tmp_path):
     t = [h["time"] for h in server.hits("/s")]
     assert len(t) == 3
     # equal jitter: attempt k waits between backoff*2^k/2 and backoff*2^k
-    assert t[1] - t[0] >= 0.025 and t[2] - t[1] >= 0.05
+    assert t[1] - t[0] >= 0.015 and t[2] - t[1] >= 0.03  # server-side arrival times jitter a little
 
 
 def test_gives_up_after_retries_with_a_clear_error(server, tmp_path):
@@ -232,7 +232,7 @@ def test_timeout_is_retried_then_reported(server, tmp_path):
     start = time.monotonic()
     with pytest.raises(FetchError, match=r"no response: gave up after 2 attempts; last: .*Timeout"):
         fetcher(tmp_path, timeout=0.2, retries=1).get(server.url + "/slow")
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 1.9  # 2 x 0.2 s timeouts, well under the 2 x 1 s of waiting for the answer
     assert len(server.hits("/slow")) == 2
 
 
@@ -279,18 +279,19 @@ def test_rate_limit_spaces_requests_per_host_across_fetchers(server, tmp_path):
         (a if i % 2 else b).get(f"{server.url}/p{i}")
     t = sorted(h["time"] for h in server.log)
     gaps = [y - x for x, y in zip(t, t[1:], strict=False)]
-    assert min(gaps) >= 0.09, gaps
+    # 0.1 s apart at the client; server-side arrival jitters under load, and without the lock the gap is ~0
+    assert min(gaps) >= 0.05 and t[-1] - t[0] >= 0.25, gaps
 
 
 def test_rate_limit_is_per_host(server, tmp_path):
     server.routes["/h"] = [(200, {}, b"x")]
-    f = fetcher(tmp_path, rate_limit=2)  # 0.5 s between two requests to the same host
+    f = fetcher(tmp_path, rate_limit=0.5)  # 2 s between two requests to the same host
     start = time.monotonic()
     f.get(server.url + "/h")
     f.get(server.url.replace("127.0.0.1", "localhost") + "/h")  # another host name: its own budget
-    assert time.monotonic() - start < 0.4
+    assert time.monotonic() - start < 1.5  # not the 2 s it would wait on the same host (loose under load)
     f.get(server.url + "/h?again=1")
-    assert time.monotonic() - start >= 0.45
+    assert time.monotonic() - start >= 1.95
 
 
 def test_rate_limit_holds_across_threads(server, tmp_path):
@@ -387,7 +388,7 @@ def test_cassette_replays_in_order_through_the_retry_path(tmp_path):
     assert f.get("https://eur-lex.europa.eu/search.html", params={"lang": "en", "page": "2"}).content == b"page two"
     assert f.post("https://publications.europa.eu/webapi/rdf/sparql",
                   data={"query": "SELECT 1"}).content == b"page two"
-    assert time.monotonic() - start < 1.0  # replay is not rate limited
+    assert time.monotonic() - start < 2.5  # replay is not rate limited (1 request/s would take >= 3 s)
     with pytest.raises(CassetteMiss, match=r"resource/celex/32004R0261: no recorded GET exchange .*'fra'.*"
                                            r"recorded for this URL: GET Accept='application/xhtml\+xml' "
                                            r"Accept-Language='eng'"):
@@ -456,3 +457,201 @@ def test_recorder_writes_a_cassette_that_replays_identically(server, tmp_path):
         replay.get(server.url + "/missing")
     assert err.value.status == 404
     assert len(server.log) == live_requests  # the replay never touched the server
+
+
+# ---- answers checked before caching (issue 11 item 1) --------------------------------------------------------
+def test_refused_answer_is_retried_never_cached_then_an_error(server, tmp_path):
+    from curate.fetch import RejectedAnswerError, expect_json
+
+    maintenance = (200, {"Content-Type": "text/html"}, b"<html><title>Down for maintenance</title></html>")
+    server.routes["/api"] = [maintenance, maintenance, (200, {"Content-Type": "application/json"}, b'{"ok": 1}')]
+    f = fetcher(tmp_path, retries=1)
+    with pytest.raises(RejectedAnswerError, match=r"/api: HTTP 200: answer rejected after 2 attempt\(s\): not JSON"):
+        f.get(server.url + "/api", accept=expect_json)
+    assert f.stats["rejected"] == 2 and f.stats["retries"] == 1
+    assert not (tmp_path / "cache" / "index").exists()  # nothing cached: a rerun asks again
+    assert f.get(server.url + "/api", accept=expect_json).json() == {"ok": 1}
+    assert f.get(server.url + "/api", accept=expect_json).from_cache
+
+
+def test_refused_answer_is_retried_within_one_call(server, tmp_path):
+    from curate.fetch import expect_json
+
+    server.routes["/flaky"] = [(200, {}, b"<html>oops</html>"), (200, {}, b"[1]")]
+    f = fetcher(tmp_path)
+    assert f.get(server.url + "/flaky", accept=expect_json).json() == [1]
+    assert f.stats["rejected"] == 1 and len(server.hits("/flaky")) == 2
+
+
+def test_cached_answer_the_check_refuses_is_dropped_and_refetched(server, tmp_path):
+    from curate.fetch import expect_sha256
+
+    server.routes["/file"] = [(200, {}, b"changed upstream"), (200, {}, b"pinned")]
+    f = fetcher(tmp_path)
+    f.get(server.url + "/file")  # cached without a check (an older curate did this)
+    import hashlib
+
+    check = expect_sha256(hashlib.sha256(b"pinned").hexdigest())
+    with pytest.raises(OfflineCacheMiss, match="refused"):
+        fetcher(tmp_path, offline=True).get(server.url + "/file", accept=check)
+    assert f.get(server.url + "/file", accept=check).content == b"pinned"
+    assert fetcher(tmp_path, offline=True).get(server.url + "/file", accept=check).from_cache
+
+
+def test_maintenance_and_truncation_checks():
+    from requests.structures import CaseInsensitiveDict
+
+    from curate.fetch import FetchResponse, expect_document, maintenance_detail
+
+    def resp(body, ctype="text/html"):
+        return FetchResponse("u", 200, CaseInsensitiveDict({"Content-Type": ctype}), body, False)
+
+    assert "maintenance" in maintenance_detail(resp(b"<html><title>Maintenance</title><p>back soon</p></html>"))
+    assert "503" in maintenance_detail(resp(b"<html><body><h1>503 Service Unavailable</h1></body></html>"))
+    long_page = b"<html><body><p>" + b"Article 1 applies when the service is temporarily unavailable. " * 80 + b"</p>"
+    assert maintenance_detail(resp(long_page + b"</body></html>")) is None  # a long document may say it
+    assert "truncated" in expect_document(resp(long_page))
+    assert expect_document(resp(b"   ")) == "empty body"
+    assert expect_document(resp(b"%PDF-1.4 ...", "application/pdf")) is None
+
+
+# ---- challenges (issue 11 item 11) ---------------------------------------------------------------------------
+@pytest.mark.parametrize("status,headers,body", [
+    (403, {"cf-mitigated": "challenge"}, b"<html></html>"),
+    (503, {"Content-Type": "text/html"}, b"<html><head><title>Just a moment...</title></head></html>"),
+    (403, {}, b"<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head></html>"),
+    (200, {}, b"<html><head><title>\n  Checking your browser before accessing example.org </title></head></html>"),
+    (403, {"Server": "ddos-guard"}, b"<html><head><title>DDoS-Guard</title></head></html>"),
+    (200, {}, b"<html><script>window._cf_chl_opt = {cType: 'managed'};</script></html>"),
+])
+def test_cloudflare_and_other_interstitials_are_challenges(server, tmp_path, status, headers, body):
+    server.routes["/p"] = [(status, headers, body)]
+    f = fetcher(tmp_path)
+    with pytest.raises(ChallengePageError, match="bot-protection challenge"):
+        f.get(server.url + "/p")
+    assert f.stats["challenges"] == 1 and len(server.hits("/p")) == 1  # not retried
+    assert not (tmp_path / "cache" / "index").exists()
+
+
+def test_article_quoting_interstitial_words_is_content(server, tmp_path):
+    body = (b"<html><head><title>DDoS-Guard - Wikipedia</title></head><body>DDoS-Guard shows 'Checking your "
+            b"browser' and Cloudflare 'Just a moment...' pages.</body></html>")
+    server.routes["/wiki"] = [(200, {"Content-Type": "text/html"}, body)]
+    assert fetcher(tmp_path).get(server.url + "/wiki").content == body
+
+
+# ---- deadline and size cap (issue 11 item 9) -----------------------------------------------------------------
+class DripServer:
+    """Sends headers at once, then the body one byte every `interval` s (a slow-loris answer)."""
+
+    def __init__(self, interval: float = 0.1, size: int = 400, chunked: bool = False):
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/drip"
+        self.interval, self.size, self.chunked, self.stop = interval, size, chunked, threading.Event()
+        self.requests = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn):
+        self.requests += 1
+        try:
+            conn.recv(65536)
+            conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {self.size}\r\n\r\n".encode())
+            for _ in range(self.size):
+                if self.stop.is_set():
+                    break
+                conn.sendall(b"x")
+                time.sleep(self.interval)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+
+def test_deadline_bounds_a_dripping_server(tmp_path):
+    drip = DripServer(interval=0.1, size=400)  # 40 s to send it all; each byte well inside the read timeout
+    try:
+        f = fetcher(tmp_path, timeout=5, deadline=0.5, retries=1)
+        start = time.monotonic()
+        with pytest.raises(FetchError, match=r"gave up after 2 attempts; last: deadline: no complete answer within "
+                                             r"deadline=0.5 s"):
+            f.get(drip.url)
+        assert time.monotonic() - start < 8.0  # two attempts of 0.5 s (+ read granularity), not 40 s
+        assert f.stats["deadline_exceeded"] == 2 and drip.requests == 2
+        assert not (tmp_path / "cache" / "index").exists()
+    finally:
+        drip.close()
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_body_over_max_bytes_is_refused_without_retry(server, tmp_path, declared):
+    from curate.fetch import BodyTooLargeError
+
+    big = b"x" * 300_000
+    if declared:
+        server.routes["/big"] = [(200, {}, big)]
+        url = server.url + "/big"
+    else:  # no Content-Length (chunked): counted while streaming
+        import http.server
+
+        class Chunked(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for _ in range(30):
+                    self.wfile.write(b"2710\r\n" + b"x" * 10_000 + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+
+            def log_message(self, *args):
+                pass
+
+        chunked = ThreadingHTTPServer(("127.0.0.1", 0), Chunked)
+        threading.Thread(target=chunked.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{chunked.server_address[1]}/big"
+    f = fetcher(tmp_path, max_bytes=100_000)
+    try:
+        with pytest.raises(BodyTooLargeError, match=r"more than max_bytes=100000; raise --max-bytes"):
+            f.get(url)
+        assert f.stats["requests"] == 1 and f.stats["retries"] == 0
+        assert not (tmp_path / "cache" / "index").exists()
+        assert fetcher(tmp_path / "roomy", max_bytes=1_000_000).get(url).content == big
+    finally:
+        if not declared:
+            chunked.shutdown()
+            chunked.server_close()
+
+
+# ---- settings (issue 11: endpoints are configuration) ---------------------------------------------------------
+def test_endpoint_and_fetch_settings_are_checked():
+    from curate.fetch.settings import endpoint_overrides, fetch_settings
+
+    known = {"cellar": "http://publications.europa.eu/resource", "sparql": "https://x/sparql"}
+    assert endpoint_overrides("eurlex-sum", known, ["cellar=http://127.0.0.1:8000/cellar/"]) == {
+        "cellar": "http://127.0.0.1:8000/cellar"}
+    with pytest.raises(CurateError, match=r"has no endpoint 'celar'; its endpoints: cellar \(default http://publ"):
+        endpoint_overrides("eurlex-sum", known, ["celar=http://127.0.0.1/"])
+    with pytest.raises(CurateError, match="expected KEY=URL"):
+        endpoint_overrides("eurlex-sum", known, ["cellar"])
+    with pytest.raises(CurateError, match="not an http"):
+        endpoint_overrides("eurlex-sum", known, ["cellar=ftp://x/"])
+    assert fetch_settings(3, 2.5, 0, 10) == {"retries": 3, "timeout": 2.5, "deadline": None, "max_bytes": 10}
+    with pytest.raises(CurateError, match="--timeout"):
+        fetch_settings(timeout=0)

@@ -15,7 +15,7 @@ from curate.builder import BuildContext, Builder, BuilderConfig, Source
 
 from . import layout, units
 from .aligned import aligned_features, aligned_rows
-from .hc4 import HC4_SOURCES
+from .hc4 import HC4_BASE, HC4_SOURCES
 from .options import ALL_COLLECTIONS, SHARED_HC4, ClefOptions  # noqa: F401  (public names, importable from here as before)
 from .translations import TRANSLATION_FILES
 
@@ -53,6 +53,7 @@ class ClefQueries(Builder):
     ]
     manual_download_instructions = layout.INSTRUCTIONS
     id_field = "topic_id"
+    endpoints = {"hc4": HC4_BASE}  # --endpoint hc4=URL: where the pinned HC4 files are downloaded from
     Options = ClefOptions
 
     # ---- declarations -------------------------------------------------------------------------

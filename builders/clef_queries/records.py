@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from curate.errors import CurateError, InputFormatError
+from curate.fetch.accept import expect_sha256
 
 from . import hc4, layout
 from .langcodes import clef_topic_id, clef_year_of, iso3, normalize_language
@@ -65,8 +66,8 @@ def clef_qrels(root: Path | None, year: int, skip: Skip) -> Iterator[tuple[str, 
 class Hc4Files:
     """HC4 file bytes from a local folder (sample mode, --hc4-dir) or the pinned upstream URL; sha256-checked."""
 
-    def __init__(self, folder: Path | None, fetcher=None):
-        self.folder, self.fetcher = folder, fetcher
+    def __init__(self, folder: Path | None, fetcher=None, base: str = hc4.HC4_BASE):
+        self.folder, self.fetcher, self.base = folder, fetcher, base.rstrip("/")
 
     def text(self, rel: str) -> str:
         where: str
@@ -76,8 +77,9 @@ class Hc4Files:
                 raise CurateError(f"HC4 file missing: {path}")
             data, where = path.read_bytes(), str(path)
         else:
-            where = f"{hc4.HC4_BASE}/{rel}"
-            data = self.fetcher.get(where).content
+            where = f"{self.base}/{rel}"
+            # checked before caching: a changed or corrupt body is never cached, so a rerun downloads again
+            data = self.fetcher.get(where, accept=expect_sha256(hc4.HC4_SHA256[rel])).content
         digest = hashlib.sha256(data).hexdigest()
         if digest != hc4.HC4_SHA256[rel]:
             raise CurateError(f"{where}: sha256 {digest} does not match the pinned {hc4.HC4_SHA256[rel]}; "

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from curate.builder import BuildContext
 
-from . import layout, records
+from . import hc4, layout, records
 from .langcodes import iso3
 from .options import HC4_ABSENT, sample_hc4_dir
 
@@ -28,7 +28,7 @@ def hc4_files(ctx: BuildContext) -> records.Hc4Files | None:
     if ctx.sample:
         folder = sample_hc4_dir()
         return records.Hc4Files(folder) if folder.is_dir() else None
-    return records.Hc4Files(None, ctx.fetcher)
+    return records.Hc4Files(None, ctx.fetcher, ctx.endpoint("hc4", hc4.HC4_BASE))  # --endpoint hc4=URL
 
 
 def check_manual_files(ctx: BuildContext, sample: Path) -> None:

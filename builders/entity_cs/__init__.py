@@ -13,6 +13,7 @@ from typing import Any
 from builders.entity_cs.options import EntityCsOptions
 from builders.entity_cs.recipe import ENTITYCS_LANGUAGES, Recipe
 from builders.entity_cs.source import EntitySource
+from builders.entity_cs.wikidata import WIKIDATA_API, WIKIPEDIA_API
 from curate.builder import BuildContext, Builder, BuilderConfig, Source
 
 CITATION = """@inproceedings{whitehouse-etal-2022-entitycs,
@@ -66,6 +67,7 @@ class EntityCodeSwitch(Builder):
         "Download an English pages-articles dump, e.g. enwiki-latest-pages-articles-multistream.xml.bz2 and its "
         "-index.txt.bz2 from https://dumps.wikimedia.org/enwiki/latest/, and pass it with --dump PATH.")
     id_field = "id"
+    endpoints = {"wikipedia-api": WIKIPEDIA_API, "wikidata-api": WIKIDATA_API}  # --endpoint KEY=URL
     Options = EntityCsOptions
     shared_work_units = True  # one dump parse and one label join per batch serve all 93 configs
 

@@ -122,7 +122,7 @@ class EntitySource:
                 self.prepare()
             index = _load_tables(str(folder))[1]
             return {t: index.get(t) or index.get(first_upper(t)) for t in titles}
-        api = MediaWikiApi(self.ctx.fetcher, WIKIPEDIA_API)
+        api = MediaWikiApi(self.ctx.fetcher, self.ctx.endpoint("wikipedia-api", WIKIPEDIA_API))
         return resolve_titles(api, titles, title_case=self.recipe.title_case_fallback)
 
     def _labels(self, qids: set[str]) -> pl.DataFrame:
@@ -132,7 +132,7 @@ class EntitySource:
             wanted = pl.DataFrame({"qid": sorted(qids)}, schema={"qid": pl.String})
             rows = table.join(wanted, on="qid", how="semi")
         else:
-            api = MediaWikiApi(self.ctx.fetcher, WIKIDATA_API)
+            api = MediaWikiApi(self.ctx.fetcher, self.ctx.endpoint("wikidata-api", WIKIDATA_API))
             rows = label_frame(fetch_labels(api, qids, self.label_langs)) if qids else pl.DataFrame(
                 schema=LABEL_SCHEMA)
         return for_languages(rows, self.recipe.languages, self.recipe.mul_fallback)

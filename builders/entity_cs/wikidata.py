@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.errors import CurateError, InputFormatError
+from curate.fetch.accept import expect_json_object
 
 WIKIPEDIA_API = "https://en.wikipedia.org/w/api.php"
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
@@ -38,14 +39,16 @@ class MediaWikiApi:
     def call(self, params: dict[str, str]) -> dict:
         params = {**params, "format": "json", "maxlag": str(self.maxlag)}
         for _ in range(self.retries + 1):
-            response = self.fetcher.get(self.url, params=params)
+            # a non-JSON body (maintenance page, truncated answer) is refused by the fetcher: never cached,
+            # retried, and finally an error that fails the work unit, so a rerun asks again
+            response = self.fetcher.get(self.url, params=params, accept=expect_json_object)
             data = response.json()
             error = data.get("error") if isinstance(data, dict) else None
             if not error:
                 return data
+            self._forget(params)  # an API error comes with HTTP 200 and was cached like an answer
             if error.get("code") != "maxlag":
                 raise CurateError(f"{response.url}: API error {error.get('code')}: {error.get('info', '')}")
-            self._forget(params)  # the error came with HTTP 200 and was cached like an answer
             wait = _retry_after(response.headers.get("Retry-After"), error.get("lag"))
             self.lag_waits += 1
             self.sleep(min(wait, self.max_wait))

@@ -13,13 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builders.eurlex_sum.align import align_blocks
-from builders.eurlex_sum.cellar import LANGUAGES, SummaryLink, fetch_document, list_summaries
+from builders.eurlex_sum.cellar import (
+    CELLAR,
+    EURLEX,
+    LANGUAGES,
+    SPARQL_ENDPOINT,
+    SummaryLink,
+    fetch_document,
+    list_summaries,
+)
 from builders.eurlex_sum.options import EurLexOptions
 from builders.eurlex_sum.parse import Block, blocks_text, html_to_blocks
 from builders.eurlex_sum.splits import SEED, official_heldout, shuffled_heldout, split_of
 from curate.builder import BuildContext, Builder, BuilderConfig, Source
-from curate.errors import CurateError, InputFormatError
-from curate.fetch import ChallengePageError, FetchError
+from curate.errors import InputFormatError
 
 log = logging.getLogger("curate.builders.eurlex_sum")
 LANGS = tuple(LANGUAGES)
@@ -72,6 +79,7 @@ class EurLexSum(Builder):
     default_configs = ("en",)
     splits = ("train", "validation", "test")
     id_field = "celex_id"
+    endpoints = {"sparql": SPARQL_ENDPOINT, "cellar": CELLAR, "eurlex": EURLEX}  # --endpoint KEY=URL
     Options = EurLexOptions
     sources = [
         Source("cellar-sparql", url="https://publications.europa.eu/webapi/rdf/sparql", license="CC BY 4.0",
@@ -110,7 +118,7 @@ class EurLexSum(Builder):
         key = id(ctx.fetcher)
         if key not in self._catalogues:
             by_act: dict[str, list[SummaryLink]] = {}
-            for link in list_summaries(ctx.fetcher):
+            for link in list_summaries(ctx.fetcher, ctx.endpoint("sparql", SPARQL_ENDPOINT)):
                 by_act.setdefault(link.celex, []).append(link)
             # An act with several summaries: prefer a current one in the most languages, then the lowest id.
             summary_of = {celex: min(links, key=lambda s: (s.obsolete, -len(s.languages), s.legissum_id))
@@ -137,25 +145,25 @@ class EurLexSum(Builder):
 
     # ---- generation ---------------------------------------------------------------------------
     def _pair(self, celex: str, link: SummaryLink, lang: str, ctx: BuildContext) -> Pair | None:
-        """Fetch and parse one language of one act; failures are counted and the build goes on."""
+        """Fetch and parse one language of one act. Only answers that a rerun would get again are skips
+        (no HTML version, a page that does not parse); a failed fetch, a challenge or a refused answer
+        (FetchError, ChallengePageError) propagates and fails the unit, so the rerun retries it."""
+        act = fetch_document(ctx.fetcher, "celex", celex, lang, **self._bases(ctx))
+        summary = fetch_document(ctx.fetcher, "legissum", link.legissum_id, lang, **self._bases(ctx))
+        if act is None or summary is None:
+            ctx.skip("no HTML text for act or summary (PDF scan or missing)")
+            return None
         try:
-            act = fetch_document(ctx.fetcher, "celex", celex, lang)
-            summary = fetch_document(ctx.fetcher, "legissum", link.legissum_id, lang)
-            if act is None or summary is None:
-                ctx.skip("no HTML text for act or summary (PDF scan or missing)")
-                return None
             return Pair(lang, html_to_blocks(act.content, act.url), html_to_blocks(summary.content, summary.url),
                         [act.url, summary.url])
-        except ChallengePageError as exc:
-            log.warning("%s [%s]: %s", celex, lang, exc)
-            ctx.skip("bot-protection challenge instead of a page")
-        except InputFormatError as exc:
+        except InputFormatError as exc:  # the cached page itself is malformed: the same on every rerun
             log.warning("%s [%s]: malformed page: %s", celex, lang, exc)
-            ctx.skip("malformed or truncated page")
-        except FetchError as exc:
-            log.warning("%s [%s]: %s", celex, lang, exc)
-            ctx.skip("fetch failed after retries")
+            ctx.skip("malformed page")
         return None
+
+    @staticmethod
+    def _bases(ctx: BuildContext) -> dict[str, str]:
+        return {"cellar": ctx.endpoint("cellar", CELLAR), "eurlex": ctx.endpoint("eurlex", EURLEX)}
 
     def _kept_pairs(self, celex: str, ctx: BuildContext) -> tuple[SummaryLink, dict[str, Pair]]:
         cat = self._catalogue(ctx)
@@ -181,10 +189,10 @@ class EurLexSum(Builder):
 
     def _beats(self, other: str, words: int, celex: str, link: SummaryLink, lang: str, ctx: BuildContext) -> bool:
         """Whether another act sharing the summary is longer in this language (ties: the lower CELEX id wins)."""
+        doc = fetch_document(ctx.fetcher, "celex", other, lang, **self._bases(ctx))  # fetch errors fail the unit
         try:
-            doc = fetch_document(ctx.fetcher, "celex", other, lang)
             other_words = len(blocks_text(html_to_blocks(doc.content, doc.url)).split()) if doc else 0
-        except CurateError:
+        except InputFormatError:
             return False  # the other act has no usable text here, so it cannot be kept instead
         return other_words > words or (other_words == words and other < celex)
 

@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--verbose", action="store_true", help="show datatrove's per-task logs")
     p.add_argument("--durable", action="store_true",
                    help="fsync every file and folder written (survives power loss; slower)")
+    from curate.fetch.settings import add_fetch_arguments
+
+    add_fetch_arguments(p)  # --endpoint KEY=URL, --retries, --timeout, --deadline, --max-bytes
     p.set_defaults(func=run, accepts_extra=True)
 
 
@@ -72,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
         ray_address=args.ray_address, format=args.format, max_shard_bytes=max_shard_bytes,
         progress=not args.no_progress and sys.stderr.isatty(), verbose=args.verbose, durable=args.durable,
     )
+    from curate.fetch.settings import endpoint_overrides, fetch_settings
+
+    opts.endpoints = endpoint_overrides(builder.name, builder.endpoints, args.endpoint)
+    opts.fetch = fetch_settings(args.retries, args.timeout, args.deadline, args.max_bytes)
     result = build(builder, args.configs, opts)
     if result["status"] == "exists":
         print(f"{args.out} already holds a complete build of {builder.name} "

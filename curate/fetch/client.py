@@ -9,6 +9,7 @@ rebuild fails the same way. The fetcher pickles for datatrove workers; sessions 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from collections.abc import Mapping
@@ -21,14 +22,16 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from curate import __version__
+from curate.fetch.accept import Accept
 from curate.fetch.cache import ResponseCache
 from curate.fetch.cassette import CassetteAdapter
-from curate.fetch.errors import FetchError, OfflineCacheMiss
+from curate.fetch.errors import FetchError, OfflineCacheMiss, redact_url
 from curate.fetch.keys import encode_body, full_url, request_key
 from curate.fetch.ratelimit import HostRateLimiter
 from curate.fetch.response import FetchResponse
-from curate.fetch.retry import RetryingSender
+from curate.fetch.retry import RetryingSender, cacheable
 
+log = logging.getLogger("curate.fetch")
 USER_AGENT = f"curate/{__version__} (+https://github.com/curate-nlp/curate)"
 
 
@@ -38,8 +41,10 @@ class CachedFetcher(RetryingSender):
     offline: bool = False
     cassette: Path | str | None = None
     rate_limit: float | None = 1.0  # requests per second per host; None or 0 = unlimited
-    timeout: float = 60
+    timeout: float = 60  # seconds per read (connect, and each wait for more bytes)
     retries: int = 5  # retries after the first attempt
+    deadline: float | None = 900  # seconds per attempt in total, body included; None or 0 = no deadline
+    max_bytes: int | None = 1 << 30  # largest body accepted (decoded); None or 0 = no cap
     backoff: float = 1.0  # first retry waits about this many seconds, doubling each time (with jitter)
     user_agent: str | None = None  # replaces USER_AGENT when given
     negative_statuses: tuple[int, ...] = (404, 410)  # cached as definitive "not there" answers
@@ -75,13 +80,19 @@ class CachedFetcher(RetryingSender):
             self._local.session = session
         return session
 
-    def get(self, url: str, params: Mapping[str, Any] | None = None,
-            headers: Mapping[str, str] | None = None) -> FetchResponse:
-        return self.request("GET", url, params=params, headers=headers)
+    def get(self, url: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+            accept: Accept | None = None) -> FetchResponse:
+        return self.request("GET", url, params=params, headers=headers, accept=accept)
 
     def post(self, url: str, data: Any = None, params: Mapping[str, Any] | None = None,
-             headers: Mapping[str, str] | None = None) -> FetchResponse:
-        return self.request("POST", url, params=params, headers=headers, data=data)
+             headers: Mapping[str, str] | None = None, accept: Accept | None = None) -> FetchResponse:
+        return self.request("POST", url, params=params, headers=headers, data=data, accept=accept)
+
+    def download(self, url: str, sha256: str | None = None, size: int | None = None) -> Path:
+        """A whole file through the cache, its size and sha256 checked when given (`curate.fetch.download`)."""
+        from curate.fetch.download import download
+
+        return download(self, url, sha256=sha256, size=size)
 
     def forget(self, method: str, url: str, params: Mapping[str, Any] | None = None,
                headers: Mapping[str, str] | None = None, data: Any = None) -> None:
@@ -90,7 +101,11 @@ class CachedFetcher(RetryingSender):
         self.cache._index(key).unlink(missing_ok=True)
 
     def request(self, method: str, url: str, params: Mapping[str, Any] | None = None,
-                headers: Mapping[str, str] | None = None, data: Any = None) -> FetchResponse:
+                headers: Mapping[str, str] | None = None, data: Any = None,
+                accept: Accept | None = None) -> FetchResponse:
+        """One request through the cache. `accept(response)` returns None for a usable answer or why not:
+        a refused answer is retried, never cached, and finally raises `RejectedAnswerError`; a cached
+        answer it refuses (written by an older version, or by a caller without the check) is dropped."""
         method = method.upper()
         url = full_url(url, params)
         headers = dict(headers or {})
@@ -99,26 +114,34 @@ class CachedFetcher(RetryingSender):
         cached = self.cache.load(key, url)
         if isinstance(cached, tuple):
             entry, content = cached
-            self.stats["cache_hits"] += 1
             if entry.get("negative"):
+                self.stats["cache_hits"] += 1
                 raise FetchError(url, entry["status"], f"cached answer from {entry.get('fetched')}")
-            return FetchResponse(entry.get("final_url") or url, entry["status"], CaseInsensitiveDict(entry["headers"]),
-                                 content, True)
+            hit = FetchResponse(entry.get("final_url") or url, entry["status"], CaseInsensitiveDict(entry["headers"]),
+                                content, True)
+            reason = accept(hit) if accept is not None else None
+            if reason is None:
+                self.stats["cache_hits"] += 1
+                return hit
+            self.stats["cache_rejected"] += 1
+            log.warning("cached answer for %s refused (%s); removed", redact_url(url), reason)
+            self.cache._index(key).unlink(missing_ok=True)
+            cached = f"the cached answer was refused ({reason})"
         if self.offline:
             reason = "not in the cache and --offline forbids the network"
             raise OfflineCacheMiss(url, reason if cached is None else f"cache entry was corrupted ({cached}) and "
                                                                       "was removed; rerun without --offline")
         self.stats["cache_misses"] += 1
-        response = self._send_with_retries(method, url, headers, data)
-        status, content = response.status_code, response.content
-        if (200 <= status < 300 and status != 202) or status == 300:
+        response = self._send_with_retries(method, url, headers, data, accept)
+        status, content = response.status, response.content
+        if cacheable(status):
             self.cache.store(key, method, url, status, response.headers, content, final_url=response.url)
-            return FetchResponse(response.url, status, CaseInsensitiveDict(response.headers), content, False)
+            return response
         if status in self.negative_statuses:
             self.cache.store(key, method, url, status, response.headers, content, negative=True)
         if status < 400:  # 202 (not ready yet) and other non-cached, non-error answers go back to the caller
-            return FetchResponse(response.url, status, CaseInsensitiveDict(response.headers), content, False)
-        raise FetchError(url, status, response.reason or "")
+            return response
+        raise FetchError(url, status, response.reason)
 
 
 def fetch_cached(url: str, cache_dir: Path | str, params: Mapping[str, Any] | None = None,

@@ -25,6 +25,7 @@ class FetchResponse:
     headers: CaseInsensitiveDict
     content: bytes
     from_cache: bool
+    reason: str = ""  # the status line's reason phrase (live answers only)
 
     @property
     def text(self) -> str:
@@ -43,6 +44,6 @@ class FetchResponse:
     def json(self) -> Any:
         try:
             return json.loads(self.content)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than json can follow
             raise InputFormatError(redact_url(self.url), getattr(exc, "lineno", None),
                                    f"invalid JSON in the response: {exc}") from None

@@ -1,34 +1,66 @@
 """The retry loop of `CachedFetcher`: one request sent until it gets a usable answer or runs out of tries.
 
 `RetryingSender` is a mixin for `CachedFetcher` (it uses its `limiter`, `session`, `stats`, `retries`,
-`backoff`, `timeout` and `max_retry_wait`). Each attempt waits for the per-host rate limit first.
-408/429/5xx answers, connection errors and timeouts are retried with exponential backoff and "equal
-jitter", or after the server's `Retry-After` (one longer than `max_retry_wait` is an error instead).
-A bot-protection challenge raises `ChallengePageError` at once: it is never retried, cached or returned.
+`backoff`, `timeout`, `deadline`, `max_bytes` and `max_retry_wait`). Each attempt waits for the per-host
+rate limit first. 408/429/5xx answers, connection errors, timeouts, a blown `deadline` and answers the
+caller's `accept` check refuses are retried with exponential backoff and "equal jitter", or after the
+server's `Retry-After` (one longer than `max_retry_wait` is an error instead). A bot-protection
+challenge raises `ChallengePageError` at once, and a body over `max_bytes` `BodyTooLargeError`: neither
+is retried, cached or returned.
+
+Bodies are streamed: `timeout` bounds each read, `deadline` the whole attempt (a server dripping a byte
+per second defeats a per-read timeout, not the deadline), and `max_bytes` the body, so memory stays
+bounded whatever the server sends. The deadline is checked between reads: a stalled read still ends
+after `timeout`.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
+from requests.structures import CaseInsensitiveDict
 
-from curate.fetch.errors import ChallengePageError, FetchError, challenge_detail, redact_url
+from curate.fetch.errors import (
+    BodyTooLargeError,
+    ChallengePageError,
+    FetchError,
+    RejectedAnswerError,
+    challenge_detail,
+    redact_url,
+)
 from curate.fetch.keys import parse_retry_after
+from curate.fetch.response import FetchResponse
 
 log = logging.getLogger("curate.fetch")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
+CHUNK = 64 * 1024
+_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+              urllib3.exceptions.HTTPError, OSError)
+
+
+class DeadlineExceeded(Exception):
+    """One attempt ran past `deadline` seconds (retried like a timeout)."""
+
+
+def cacheable(status: int) -> bool:
+    """Statuses whose answer is the resource: 2xx except 202 "not ready yet", and 300 (Cellar's item list)."""
+    return (200 <= status < 300 and status != 202) or status == 300
 
 
 class RetryingSender:
-    """Sends one request with rate limiting, retries and challenge detection (mixed into `CachedFetcher`)."""
+    """Sends one request with rate limiting, retries, limits and checks (mixed into `CachedFetcher`)."""
 
-    def _send_with_retries(self, method: str, url: str, headers: dict, data: Any) -> requests.Response:
+    def _send_with_retries(self, method: str, url: str, headers: dict, data: Any,
+                           accept: Callable[[FetchResponse], str | None] | None = None) -> FetchResponse:
         host = urlsplit(url).hostname or ""
         attempts = self.retries + 1
         for attempt in range(attempts):
@@ -36,23 +68,34 @@ class RetryingSender:
             self.stats["requests"] += 1
             wait = None
             try:
-                response = self.session.request(method, url, headers=headers, data=data, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                response = self._attempt(method, url, headers, data)
+            except DeadlineExceeded as exc:
+                self.stats["deadline_exceeded"] += 1
+                problem, status = f"deadline: {exc}", None
+            except _TRANSIENT as exc:
                 problem, status = f"{type(exc).__name__}: {exc}", None
             except requests.RequestException as exc:
                 raise FetchError(url, None, f"{type(exc).__name__}: {exc}") from None
             else:
-                detail = challenge_detail(response.status_code, response.headers, response.content)
+                status = response.status
+                detail = challenge_detail(status, response.headers, response.content)
                 if detail:
                     self.stats["challenges"] += 1
-                    raise ChallengePageError(url, response.status_code, detail)
-                if response.status_code not in RETRY_STATUSES:
-                    return response
-                problem, status = f"HTTP {response.status_code}", response.status_code
-                wait = parse_retry_after(response.headers.get("Retry-After"))
-                if wait is not None and wait > self.max_retry_wait:
-                    raise FetchError(url, status, f"server asked to retry after {wait:.0f} s "
-                                                  f"(more than max_retry_wait={self.max_retry_wait:.0f} s)")
+                    raise ChallengePageError(url, status, detail)
+                if status not in RETRY_STATUSES:
+                    reason = accept(response) if accept is not None and cacheable(status) else None
+                    if reason is None:
+                        return response
+                    self.stats["rejected"] += 1
+                    if attempt == attempts - 1:
+                        raise RejectedAnswerError(url, status, reason, attempts)
+                    problem = f"answer rejected: {reason}"
+                else:
+                    problem = f"HTTP {status}"
+                    wait = parse_retry_after(response.headers.get("Retry-After"))
+                    if wait is not None and wait > self.max_retry_wait:
+                        raise FetchError(url, status, f"server asked to retry after {wait:.0f} s "
+                                                      f"(more than max_retry_wait={self.max_retry_wait:.0f} s)")
             if attempt == attempts - 1:
                 raise FetchError(url, status, f"gave up after {attempts} attempts; last: {problem}")
             if wait is None:  # exponential backoff with "equal jitter": half fixed, half random
@@ -63,3 +106,37 @@ class RetryingSender:
                      self.retries, wait)
             time.sleep(wait)
         raise AssertionError("unreachable")
+
+    def _attempt(self, method: str, url: str, headers: dict, data: Any) -> FetchResponse:
+        """One request, its body streamed under the per-read timeout, the deadline and the size cap."""
+        start = time.monotonic()
+        deadline = self.deadline if self.deadline and self.deadline > 0 else None
+        timeout = self.timeout if deadline is None else min(self.timeout, deadline)
+        response = self.session.request(method, url, headers=headers, data=data, timeout=timeout, stream=True)
+        try:
+            limit = self.max_bytes if self.max_bytes and self.max_bytes > 0 else None
+            declared = response.headers.get("Content-Length", "")
+            if limit is not None and declared.isdigit() and int(declared) > limit:
+                raise BodyTooLargeError(url, response.status_code, int(declared), limit, declared=True)
+            if response._content_consumed and isinstance(response._content, bytes):
+                # a transport that already read the body (the fixture recorder): nothing left to stream
+                size = len(response._content)
+                if limit is not None and size > limit:
+                    raise BodyTooLargeError(url, response.status_code, size, limit, declared=False)
+                return FetchResponse(response.url, response.status_code, CaseInsensitiveDict(response.headers),
+                                     response._content, False, reason=response.reason or "")
+            body = io.BytesIO()  # getvalue() hands over its buffer: no second copy of a large body
+            while True:
+                if deadline is not None and time.monotonic() - start > deadline:
+                    raise DeadlineExceeded(f"no complete answer within deadline={deadline:g} s "
+                                           f"({body.tell()} bytes received)")
+                chunk = response.raw.read1(CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                body.write(chunk)
+                if limit is not None and body.tell() > limit:
+                    raise BodyTooLargeError(url, response.status_code, body.tell(), limit, declared=False)
+            return FetchResponse(response.url, response.status_code, CaseInsensitiveDict(response.headers),
+                                 body.getvalue(), False, reason=response.reason or "")
+        finally:
+            response.close()
