@@ -32,8 +32,9 @@ class SchemaError(CurateError):
     """A record does not match the declared features."""
 
 
-class OptionError(CurateError):
-    """A flag or option value the user gave is wrong: the message names the flag and the valid values."""
+class OptionError(CurateError, ValueError):
+    """A flag, option or argument value the user gave is wrong: the message names it and the valid values.
+    Also a ValueError, so library callers that catch the builtin keep working."""
 
 
 class BuilderDefinitionError(CurateError):

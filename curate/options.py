@@ -283,3 +283,19 @@ def checked_build_options(builder: Any, opts: Any) -> Any:
     if opts.manual_dir is not None and not Path(opts.manual_dir).is_dir():
         raise OptionError(f"--manual-dir {opts.manual_dir}: no such folder")
     return dataclasses.replace(opts, options=resolve(builder.Options, opts.options))
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse `type=` for integer flags of the other commands: `--jobs 0` is refused with the reason."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"  # argparse names the type in some messages
+    return parse

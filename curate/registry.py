@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 
 from curate.builder import Builder
-from curate.errors import UnknownNameError
+from curate.errors import BuilderDefinitionError, UnknownNameError
 
 
 def _subclasses(cls: type) -> list[type]:
@@ -36,7 +36,7 @@ def all_builders() -> dict[str, type[Builder]]:
     for cls in _subclasses(Builder):
         if cls.name:
             if cls.name in found and found[cls.name] is not cls:
-                raise RuntimeError(f"two builders named {cls.name!r}: {found[cls.name]} and {cls}")
+                raise BuilderDefinitionError(f"two builders named {cls.name!r}: {found[cls.name]} and {cls}")
             found[cls.name] = cls
     return dict(sorted(found.items()))
 

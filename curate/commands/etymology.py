@@ -8,6 +8,8 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from curate.options import at_least
+
     p = sub.add_parser("etymology", help="evaluate (k-fold CV) or train the Maltese etymology tagger")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)
@@ -15,11 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         '(e.g. \'{"epochs": 20, "context_encoder": "conv"}\' or \'{"backbone": "path/to/bert"}\')')
     common.add_argument("--labels", choices=["merged", "fine"], default="merged", help="label set (default merged, 5 labels)")
     common.add_argument("--seed", type=int, default=0)
-    common.add_argument("--max-sentences", type=int, default=None, help="use only the first N annotated sentences")
+    common.add_argument("--max-sentences", type=at_least(1), default=None, help="use only the first N annotated sentences")
     ev = actions.add_parser("eval", parents=[common], help="k-fold cross-validation over sentences")
-    ev.add_argument("--folds", type=int, default=10)
+    ev.add_argument("--folds", type=at_least(2), default=10)
     ev.add_argument("--grouped", action="store_true", help="keep exact duplicate sentences in one fold")
-    ev.add_argument("--jobs", type=int, default=None, help="folds trained in parallel (default: CPU cores, max 2)")
+    ev.add_argument("--jobs", type=at_least(1), default=None, help="folds trained in parallel (default: CPU cores, max 2)")
     ev.add_argument("--lexicon", choices=["full", "none", "both"], default="full",
                     help="test-time translation-table evidence: full (every annotated token is in the tables), "
                          "none (as if no token were: text outside the tables), or both from the same fold models "

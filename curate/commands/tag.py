@@ -23,10 +23,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from curate.options import at_least
+
     p = sub.add_parser("tag", help="tag raw Maltese text with etymology labels")
     p.add_argument("files", nargs="*", metavar="FILE", help="UTF-8 text files (default: stdin); one or more sentences per line")
     p.add_argument("--model", default=None, help="model folder or hub id (default: the shipped model)")
-    p.add_argument("--batch-tokens", type=int, default=8192, help="padded tokens per batch")
+    p.add_argument("--batch-tokens", type=at_least(1), default=8192, help="padded tokens per batch")
     p.add_argument("--window-tokens", type=int, default=65_536,
                    help="tokens read ahead and tagged together (output order = input order)")
     p.add_argument("--format", choices=["tsv", "jsonl"], default="tsv")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from curate.errors import OptionError
 from curate.etymology.memoriser import duplicate_groups
 
 
@@ -20,7 +21,7 @@ def fold_assignment(sentences: Sequence[Sequence[str]], folds: int, seed: int, g
     """Fold id of every sentence."""
     n = len(sentences)
     if folds < 2 or folds > n:
-        raise ValueError(f"need 2 <= folds <= {n} sentences, got {folds}")
+        raise OptionError(f"--folds: need 2 <= folds <= {n} sentences, got {folds}")
     if not grouped:  # KFold(shuffle=True): permute, then the first n % folds folds get one extra
         perm = np.random.RandomState(seed).permutation(n)
         sizes = [n // folds + (1 if k < n % folds else 0) for k in range(folds)]

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from curate.errors import OptionError
 from curate.transforms.base import Transform
 
 _TAG = re.compile(r"<([a-z]{2,3}(?:-[a-z]+)?)>(.*?)</\1>", re.S)
@@ -73,13 +74,13 @@ class EntityMasker(Transform):
                  mask_token_id: int | None = None):
         super().__init__()
         if strategy not in STRATEGIES:
-            raise ValueError(f"unknown masking strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
+            raise OptionError(f"unknown masking strategy {strategy!r}; valid: {', '.join(STRATEGIES)}")
         self.tokenizer, self.strategy, self.text_key = tokenizer, STRATEGIES[strategy], text_key
         self.max_length, self.seed, self.mlm_probability = max_length, seed, mlm_probability
         self.p = self.strategy.entity_probability if entity_probability is None else entity_probability
         self.mask_id = tokenizer.mask_token_id if mask_token_id is None else mask_token_id
         if self.mask_id is None:
-            raise ValueError(f"{type(tokenizer).__name__} has no mask token: pass mask_token_id= "
+            raise OptionError(f"{type(tokenizer).__name__} has no mask token: pass mask_token_id= "
                              "(e.g. the id of <extra_id_0> for T5/ByT5)")
         self.vocab_size = len(tokenizer)
         self.special = set(tokenizer.all_special_ids)

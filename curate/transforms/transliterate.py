@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from curate.errors import OptionError
 from curate.transforms.base import Transform
 from curate.transliteration.engine import MalteseTransliterator
 from curate.transliteration.ranker import Ranker
@@ -31,10 +32,10 @@ class Transliterator(Transform):
     ) -> None:
         super().__init__()
         if mode == "candidates":
-            raise ValueError("the Transliterator transform writes one output per token: use mode "
+            raise OptionError("the Transliterator transform writes one output per token: use mode "
                              "'deterministic' or 'ranked' (MalteseTransliterator gives candidate sets)")
         if (tokens_key is None) == (text_key is None):
-            raise ValueError("give exactly one of tokens_key (a token list) or text_key (running text)")
+            raise OptionError("give exactly one of tokens_key (a token list) or text_key (running text)")
         self.engine = MalteseTransliterator(mode, closed_class, rankers, max_candidates, unmapped)
         self.engine.stats = self.stats  # one set of counters, reported by the runner
         self.merge_clitics = merge_clitics

@@ -17,7 +17,7 @@ from itertools import filterfalse
 from operator import itemgetter
 from typing import NamedTuple
 
-from curate.errors import UnknownNameError
+from curate.errors import OptionError, UnknownNameError
 from curate.transliteration.candidates import CandidateGenerator
 from curate.transliteration.deterministic import DeterministicMapper
 from curate.transliteration.preprocess import preprocess_many
@@ -78,7 +78,7 @@ class MalteseTransliterator:
         if unmapped not in UNMAPPED_POLICIES:
             raise UnknownNameError("unmapped-character policy", unmapped, list(UNMAPPED_POLICIES))
         if max_candidates < 1:
-            raise ValueError("max_candidates must be >= 1")
+            raise OptionError(f"max_candidates must be at least 1, got {max_candidates}")
         self.mode, self.unmapped, self.max_candidates = mode, unmapped, max_candidates
         self.lexicons = load_closed_class() if closed_class else ()
         self._lexicon: dict[str, str] = {}

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from curate.errors import InputFormatError
+from curate.errors import InputFormatError, OptionError
 from curate.maltese.resources import TRANSLATIONS_DIR
 from curate.transliteration.tables import DIACRITICS
 
@@ -52,7 +52,7 @@ class CharNgramLM:
 
     def __init__(self, order: int = 4) -> None:
         if order < 1:
-            raise ValueError("order must be >= 1")
+            raise OptionError(f"n-gram order must be at least 1, got {order}")
         self.order = order
         # context (the n-1 previous characters, shorter near the start) → next character → count
         self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
