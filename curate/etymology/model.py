@@ -15,7 +15,6 @@ from transformers import AutoConfig, AutoModelForTokenClassification, Pretrained
 from transformers.modeling_outputs import TokenClassifierOutput
 
 from curate.errors import OptionError
-from curate.errors import OptionError
 from curate.etymology.features import ARABIC_FEATURES, PAD, PER_LANGUAGE, SHAPE_FEATURES, WORDLIST_FEATURES
 
 CONTEXT_FEATURES = 3  # first token, follows sentence punctuation, last token
