@@ -96,24 +96,42 @@ def card_template(builder: Builder) -> tuple[dict[str, Any], str]:
     return split_card(path.read_text(encoding="utf-8"), path)
 
 
-def render_card(builder: Builder, manifest: dict[str, Any], tables: dict[str, dict[str, Any]] | None = None,
-                data_format: str = "arrow") -> str:
+def render_card(builder: Builder, manifest: dict[str, Any], statistics: dict[str, dict[str, Any]] | None = None,
+                data_format: str = "arrow", contexts: dict[str, dict[str, Any]] | None = None,
+                plots: dict[str, list[str]] | None = None) -> str:
+    """The card: YAML from the manifest, body from the builder's template with the streamed statistics."""
     import jinja2
 
     terms, template = card_template(builder)
     meta = card_metadata(builder, manifest, data_format, terms)
-    context: dict[str, Any] = {}
-    for name in manifest["configs"]:
-        config = builder.config(name)
-        context[name] = builder.card_context(config, (tables or {}).get(name, {}))
-    stats = {name: {s: i["rows"] for s, i in e["splits"].items()} for name, e in manifest["configs"].items()}
+    statistics = statistics or {}
+    if contexts is None:
+        contexts = {name: _builder_context(builder, name, statistics.get(name, {})) for name in manifest["configs"]}
+    stats = {name: dict(sorted(((s, i["rows"]) for s, i in e["splits"].items()), key=lambda kv: split_rank(kv[0])))
+             for name, e in manifest["configs"].items()}
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     body = env.from_string(template).render(
-        builder=builder, manifest=manifest, configs=list(manifest["configs"]), stats=stats, extra=context,
-        stats_table=_stats_table(stats),
+        builder=builder, manifest=manifest, configs=list(manifest["configs"]), stats=stats, extra=contexts,
+        stats_table=_stats_table(stats), statistics=statistics, plots=plots or {},
+        plots_section=_plots_section(plots or {}),
     )
     header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
     return f"---\n{header}---\n\n{body.strip()}\n"
+
+
+def _builder_context(builder: Builder, name: str, statistics: dict[str, Any],
+                     out_dir: Path | None = None, splits: list[str] | None = None) -> dict[str, Any]:
+    """The builder's extra card figures: `context(config, statistics)` of its `card_stats.py`. A builder
+    without one that overrides `card_context(config, tables)` gets its splits as pyarrow tables (the old,
+    whole-config-in-memory path, kept for builders outside this repository until they move)."""
+    from curate.card_stats import card_module
+
+    module = card_module(builder)
+    if module is not None and hasattr(module, "context"):
+        return module.context(name, statistics)
+    if type(builder).card_context is Builder.card_context:
+        return {}
+    return builder.card_context(builder.config(name), load_tables(out_dir, name, splits or []) if out_dir else {})
 
 
 def _stats_table(stats: dict[str, dict[str, int]]) -> str:
@@ -122,6 +140,11 @@ def _stats_table(stats: dict[str, dict[str, int]]) -> str:
     for name, per in stats.items():
         lines.append(f"| {name} | " + " | ".join(f"{per.get(s, 0):,}" for s in splits) + " |")
     return "\n".join(lines)
+
+
+def _plots_section(plots: dict[str, list[str]]) -> str:
+    lines = [f"![{Path(p).stem}]({p})" for name in plots for p in plots[name]]
+    return "\n\n".join(lines)
 
 
 def load_tables(out_dir: Path, config: str, splits: list[str]) -> dict[str, Any]:
@@ -138,12 +161,47 @@ def load_tables(out_dir: Path, config: str, splits: list[str]) -> dict[str, Any]
     return tables
 
 
+def config_statistics(builder: Builder, name: str, entry: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """The config's statistics as finalize recorded them in its manifest entry while writing the shards, or
+    (a manifest from before that) streamed from the shards here, batch by batch: never a whole split in memory."""
+    from curate.card_stats import canonical, for_config
+    from curate.shards import read_batches
+
+    if isinstance(entry.get("statistics"), dict):
+        return canonical(entry["statistics"])
+    stats = for_config(builder, builder.config(name))
+    for split, info in entry["splits"].items():
+        for shard in info["shards"]:
+            path = Path(out_dir) / shard["path"]
+            if path.suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                batches = pq.ParquetFile(str(path)).iter_batches()
+            else:
+                batches = read_batches(path)
+            for batch in batches:
+                stats.update(split, batch)
+    return stats.result()
+
+
 def write_card(builder: Builder, manifest: dict[str, Any], out_dir: Path) -> Path:
+    """Write `DIR/README.md` and its plots under `DIR/images/`, from statistics, not from the data."""
+    from curate.card_plots import render_plots, write_plots
     from curate.io import write_text_atomic
 
-    tables = {name: load_tables(out_dir, name, list(e["splits"])) for name, e in manifest["configs"].items()}
-    text = render_card(builder, manifest, tables)
-    path = Path(out_dir) / "README.md"
+    out_dir = Path(out_dir)
+    statistics = {name: config_statistics(builder, name, e, out_dir) for name, e in manifest["configs"].items()}
+    contexts = {name: _builder_context(builder, name, statistics[name], out_dir, list(e["splits"]))
+                for name, e in manifest["configs"].items()}
+    images: dict[str, bytes] = {}
+    plots: dict[str, list[str]] = {}
+    for name in manifest["configs"]:
+        drawn = render_plots(name, statistics[name])
+        images.update(drawn)
+        plots[name] = [f"images/{file}" for file in drawn]
+    write_plots(out_dir, images)
+    text = render_card(builder, manifest, statistics, contexts=contexts, plots=plots)
+    path = out_dir / "README.md"
     write_text_atomic(path, text)
     return path
 
@@ -155,6 +213,8 @@ _DEFAULT_BODY = """# {{ builder.name }}
 ## Statistics
 
 {{ stats_table }}
+
+{{ plots_section }}
 
 ## Licence
 

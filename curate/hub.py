@@ -233,7 +233,7 @@ def push(build_dir: str | Path, repo_id: str, private: bool = False, revision: s
                                                                                            i_have_the_rights))
     for f in plan.files:
         rows = f"  {f.rows} rows" if f.rows is not None else ""
-        kind = "Arrow bytes, sent as Parquet" if f.rows is not None else "bytes"
+        kind = "Arrow bytes, sent as Parquet" if f.local_path.suffix == ".arrow" else "bytes"
         say(f"{'would add' if dry_run else 'add'}  {f.path_in_repo}  {f.size} {kind}{rows}")
     say(f"{'would add' if dry_run else 'add'}  README.md  {len(plan.card.encode())} bytes (last)")
     for note in plan.notes:

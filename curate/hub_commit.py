@@ -186,10 +186,13 @@ def upload(plan: UploadPlan, target: Target, token: str, limits: CommitLimits, s
 
     batch: list[tuple[UploadFile, Path, str, int]] = []
     for i, f in enumerate(todo):
-        local = staging / f.path_in_repo
-        rows = arrow_to_parquet(f.local_path, local)
-        if rows != f.rows:
-            raise CurateError(f"{f.local_path}: {rows} rows, the manifest says {f.rows}")
+        if f.local_path.suffix == ".parquet":  # a `--format parquet` build: its shards go up as they are
+            local = f.local_path
+        else:
+            local = staging / f.path_in_repo
+            rows = arrow_to_parquet(f.local_path, local)
+            if rows != f.rows:
+                raise CurateError(f"{f.local_path}: {rows} rows, the manifest says {f.rows}")
         batch.append((f, local, file_sha256(local), local.stat().st_size))
         full = len(batch) >= limits.max_files or sum(b[3] for b in batch) >= limits.max_bytes
         if full or i == len(todo) - 1:
@@ -198,7 +201,8 @@ def upload(plan: UploadPlan, target: Target, token: str, limits: CommitLimits, s
             for f_, local_, sha, size in batch:
                 state["files"][f_.path_in_repo] = {"source_sha256": f_.sha256, "sha256": sha, "size": size,
                                                    "git_sha1": _git_sha1(local_)}
-                local_.unlink()
+                if local_.is_relative_to(staging):
+                    local_.unlink()  # converted copies only: never a file of the build
             write_json_atomic(state_path, state)
             batch = []
     keep = {f.path_in_repo for f in plan.files} | {"README.md"}

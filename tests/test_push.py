@@ -39,8 +39,8 @@ FEATURES_META = {"info": {"features": {"sent_id": {"dtype": "string", "_type": "
                                                   "_type": "List"}}}}
 
 
-def make_build(out: Path, layout: dict[str, dict[str, list[int]]], **card_meta) -> Path:
-    """A build folder in the finalize layout: config -> split -> rows per shard (IPC stream shards)."""
+def make_build(out: Path, layout: dict[str, dict[str, list[int]]], fmt: str = "arrow", **card_meta) -> Path:
+    """A build folder in the finalize layout: config -> split -> rows per shard (IPC stream or Parquet shards)."""
     schema = pa.schema([("sent_id", pa.string()), ("tokens", pa.list_(pa.string()))],
                        metadata={"huggingface": json.dumps(FEATURES_META)})
     manifest = {"builder": "maltese-etymology", "version": "1.0.0", "configs": {}}
@@ -51,12 +51,15 @@ def make_build(out: Path, layout: dict[str, dict[str, list[int]]], **card_meta) 
             folder.mkdir(parents=True)
             shards, start = [], 0
             for i, n in enumerate(shard_rows):
-                name = f"data-{i:05d}-of-{len(shard_rows):05d}.arrow"
+                name = f"data-{i:05d}-of-{len(shard_rows):05d}.{fmt}"
                 ids = [f"{config}-{split}-{start + r}" for r in range(n)]
                 table = pa.table({"sent_id": ids, "tokens": [["Il-", "kelma", str(r)] for r in range(n)]},
                                  schema=schema)
-                with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
-                    writer.write_table(table)
+                if fmt == "parquet":
+                    pq.write_table(table, str(folder / name))
+                else:
+                    with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+                        writer.write_table(table)
                 data = (folder / name).read_bytes()
                 shards.append({"path": f"{config}/{split}/{name}", "rows": n, "bytes": len(data),
                                "sha256": hashlib.sha256(data).hexdigest()})
@@ -68,7 +71,7 @@ def make_build(out: Path, layout: dict[str, dict[str, list[int]]], **card_meta) 
         (out / config / "dataset_dict.json").write_text(json.dumps({"splits": list(splits)}))
         manifest["configs"][config] = entry
     (out / "manifest.json").write_text(json.dumps(manifest))
-    configs_yaml = [{"config_name": c, "data_files": [{"split": s, "path": f"{c}/{s}/data-*.arrow"} for s in sp],
+    configs_yaml = [{"config_name": c, "data_files": [{"split": s, "path": f"{c}/{s}/data-*.{fmt}"} for s in sp],
                      **({"default": True} if i == 0 else {})} for i, (c, sp) in enumerate(layout.items())]
     meta = {"pretty_name": "maltese-etymology", "license": "cc-by-sa-4.0", "language": ["mt"],
             "configs": configs_yaml, **card_meta}
@@ -372,3 +375,13 @@ def test_restricted_data_needs_private_or_the_rights(hub, tmp_path, capsys):
         push(build, "me/public", private=True, say=lambda s: None)
     assert curate_main(["push", str(build), "me/public", "--i-have-the-rights"]) == 0
     assert "redistribution" in yaml.safe_load(hub.files("me/public")["README.md"].decode().split("---\n")[1])
+
+
+def test_parquet_build_is_pushed_as_is(hub, tmp_path):
+    """A `--format parquet` build: its shards go up byte for byte (no conversion), and stay in the build."""
+    build = make_build(tmp_path / "pq", LAYOUT, fmt="parquet")
+    push(build, "me/pq", say=lambda s: None)
+    files = hub.files("me/pq")
+    local = build / "annotations" / "train" / "data-00001-of-00002.parquet"
+    assert files["data/annotations/train-00001-of-00002.parquet"] == local.read_bytes()
+    assert len([p for p in files if p.endswith(".parquet")]) == 5
