@@ -130,6 +130,9 @@ def _build_locked(builder: Builder, configs: list[BuilderConfig], names: list[st
     # a failed rebuild leaves the previous build usable and the previous command still valid
     jobs: list[tuple[str, int, str]] = []
     shared_units: list[str] | None = None
+    from curate.progress import Progress
+
+    listing = Progress("listing work units", total=len(configs), unit="config", mode=opts.progress)
     for config in configs:
         stage = staging_dir(out_dir, config.name)
         fp = _fingerprint(builder, config.name, opts)
@@ -151,6 +154,7 @@ def _build_locked(builder: Builder, configs: list[BuilderConfig], names: list[st
         if not units:
             raise CurateError(f"{builder.name}/{config.name}: no work units to build")
         write_json_atomic(stage / "units.json", units)
+        listing.update(1, units=listing.postfix.get("units", 0) + len(units))
         write_json_atomic(stage / "prepare.json", {"skipped": dict(ctx.skipped), "fetch": dict(
             ctx._fetcher.stats if ctx._fetcher is not None else {})})  # e.g. the listing requests
         if builder.shared_work_units:
@@ -159,6 +163,7 @@ def _build_locked(builder: Builder, configs: list[BuilderConfig], names: list[st
             shared_units = units
         else:
             jobs.extend((config.name, i, u) for i, u in enumerate(units))
+    listing.close()
     if shared_units is not None:
         jobs = [("*", i, u) for i, u in enumerate(shared_units)]
     dispatch_units(builder, names, jobs, opts)
@@ -174,6 +179,9 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
     out_dir = Path(opts.out_dir)
     manifest = load_manifest(out_dir) or {"builder": builder.name, "configs": {}}
     entries = {}
+    from curate.progress import Progress
+
+    assembling = Progress("finalize", total=len(config_names), unit="config", mode=opts.progress)
     for name in config_names:  # the slow part, before anything visible changes
         stage = staging_dir(out_dir, name)
         units = json.loads((stage / "units.json").read_text())
@@ -187,6 +195,8 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
         entry["sample"] = opts.sample
         entry["wall_time_s"] = round(time.time() - start, 3)
         entries[name] = entry
+        assembling.update(1, rows=assembling.postfix.get("rows", 0) + sum(s["rows"] for s in entry["splits"].values()))
+    assembling.close()
     # the manifest never lists data that is not on disk: drop the replaced entries, swap the folders in,
     # and list the new ones only after the card (a Ctrl-C in between leaves them unlisted, so rebuilt)
     if any(name in manifest["configs"] for name in entries):

@@ -47,7 +47,7 @@ class BuildOptions:
     ray_address: str | None = None  # None: RAY_ADDRESS if set, else a private Ray instance
     format: str = "arrow"  # of the final shards: arrow (save_to_disk layout) or parquet
     max_shard_bytes: int | None = None  # None: the builder's max_shard_bytes
-    progress: bool = True
+    progress: bool | str | None = True  # True/None: a bar on a TTY, else lines; False: off (curate.progress)
     verbose: bool = False
     endpoints: dict[str, str] = field(default_factory=dict)  # --endpoint KEY=URL (not part of the fingerprint)
     fetch: dict[str, Any] = field(default_factory=dict)  # CachedFetcher settings: retries, timeout, deadline, max_bytes
@@ -324,13 +324,15 @@ def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], o
         )
 
 
-def _progress(out_dir: Path, jobs: list[Job], config_names: list[str], stop: threading.Event, enabled: bool) -> None:
-    from tqdm import tqdm
+def _progress(out_dir: Path, jobs: list[Job], config_names: list[str], stop: threading.Event,
+              enabled: bool | str | None) -> None:
+    from curate.progress import Progress
 
     start = time.monotonic()
-    bar = tqdm(total=len(jobs), desc="work units", unit="unit", disable=not enabled, leave=True)
+    bar = Progress("work units", total=len(jobs), unit="unit", mode=enabled)  # a bar on a TTY, else lines
     seen: set[int] = set()
     rows = 0
+    fetched: Counter = Counter()  # fetcher counters of the finished units
     while True:
         finished = stop.is_set()
         for k, job in enumerate(jobs):
@@ -340,11 +342,14 @@ def _progress(out_dir: Path, jobs: list[Job], config_names: list[str], stop: thr
             for c in job_configs(job, config_names):
                 try:
                     marker = unit_dir(staging_dir(out_dir, c), job[1], job[2]) / "done.json"
-                    rows += sum(json.loads(marker.read_text())["rows"].values())
+                    done = json.loads(marker.read_text())
+                    rows += sum(done["rows"].values())
+                    fetched.update(done.get("fetch", {}))
                 except (OSError, ValueError, KeyError):
                     pass
             bar.update(1)
-        bar.set_postfix(rows=rows, rows_per_s=f"{rows / max(time.monotonic() - start, 1e-9):.0f}")
+        bar.update(0, rows=rows, rows_per_s=f"{rows / max(time.monotonic() - start, 1e-9):,.0f}",
+                   **{k: fetched[k] for k in ("requests", "cache_hits") if fetched[k]})
         if finished:
             break
         stop.wait(0.5)

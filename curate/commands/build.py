@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 
@@ -29,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="rebuild even if a complete output exists")
     p.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
     p.add_argument("--slurm-time", default="24:00:00")
-    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress output (default: bars on a terminal, plain lines otherwise)")
     p.add_argument("--verbose", action="store_true", help="show datatrove's per-task logs")
     p.add_argument("--durable", action="store_true",
                    help="fsync every file and folder written (survives power loss; slower)")
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         overwrite=args.overwrite, options=_builder_options(builder, args.extra),
         slurm={"partition": args.slurm_partition, "time": args.slurm_time, "venv_path": os.environ.get("VIRTUAL_ENV")},
         ray_address=args.ray_address, format=args.format, max_shard_bytes=max_shard_bytes,
-        progress=not args.no_progress and sys.stderr.isatty(), verbose=args.verbose, durable=args.durable,
+        progress=False if args.no_progress else None, verbose=args.verbose, durable=args.durable,
     )
     from curate.fetch.settings import endpoint_overrides, fetch_settings
 
@@ -93,4 +93,8 @@ def run(args: argparse.Namespace) -> int:
         rows = ", ".join(f"{s}={i['rows']:,}" for s, i in entry["splits"].items())
         skipped = ", ".join(f"{k}={v:,}" for k, v in entry["skipped"].items()) or "none"
         print(f"  {name}: {rows}; skipped: {skipped}")
+        fetch = ", ".join(f"{k}={v:,}" for k, v in sorted(entry.get("fetch", {}).items()) if v)
+        if fetch:
+            print(f"    fetch: {fetch}")
+    print(f"card: {Path(args.out) / 'README.md'}; manifest: {Path(args.out) / 'manifest.json'}")
     return 0
