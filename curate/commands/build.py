@@ -24,6 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="shard format: arrow (load_from_disk layout) or parquet (polars, DuckDB, load_dataset)")
     p.add_argument("--max-shard-size", default=None, metavar="SIZE",
                    help="close a shard once it reaches SIZE, e.g. 500MB or 1GiB (default: the builder's, 256 MiB)")
+    p.add_argument("--download-only", action="store_true",
+                   help="fill the cache (declared files checksum-verified) and list work units; build nothing")
+    p.add_argument("--register-checksums", action="store_true",
+                   help="download the declared files and write builders/<name>/checksums.tsv (tfds style)")
     p.add_argument("--max-examples", type=int, default=None, help="at most N rows per split")
     p.add_argument("--overwrite", action="store_true", help="rebuild even if a complete output exists")
     p.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
@@ -79,6 +83,18 @@ def run(args: argparse.Namespace) -> int:
 
     opts.endpoints = endpoint_overrides(builder.name, builder.endpoints, args.endpoint)
     opts.fetch = fetch_settings(args.retries, args.timeout, args.deadline, args.max_bytes)
+    if args.download_only or args.register_checksums:
+        from curate.downloads import download_only, fetch_declared
+        from curate.run import make_context
+
+        if args.download_only:
+            summary = download_only(builder, args.configs, opts, register=args.register_checksums)
+            units = ", ".join(f"{c}={n:,}" for c, n in summary["units"].items())
+            print(f"downloaded and verified {summary['files']} file(s), {summary['bytes']:,} bytes; "
+                  f"work units: {units}; fetch: {summary['fetch'] or 'none'}; nothing built")
+            return 0
+        config = builder.config(args.configs[0] if args.configs else None)
+        fetch_declared(builder, make_context(builder, config, opts), register=True)
     result = build(builder, args.configs, opts)
     if result["status"] == "exists":
         print(f"{args.out} already holds a complete build of {builder.name} "
