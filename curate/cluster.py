@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 from typing import Any
 
 from curate.errors import CurateError
@@ -85,3 +86,11 @@ def connect(address: str | None, workers: int) -> dict[str, Any]:
     nodes = [n for n in ray.nodes() if n.get("Alive")]
     return {"address": address or "private", "nodes": len(nodes),
             "cpus": int(sum(n.get("Resources", {}).get("CPU", 0) for n in nodes))}
+
+
+def activate_script(venv: str | None) -> str | None:
+    """datatrove's Slurm script runs `source {venv_path}`: it needs the activate script, not the venv folder
+    ($VIRTUAL_ENV), which `source` refuses, leaving the job to whatever environment sbatch exported."""
+    if venv and Path(venv).is_dir() and (Path(venv) / "bin" / "activate").is_file():
+        return str(Path(venv) / "bin" / "activate")
+    return venv

@@ -275,11 +275,13 @@ def make_executor(pipeline: list, tasks: int, opts: BuildOptions, logging_dir: P
     if opts.executor == "slurm":
         from datatrove.executor import SlurmPipelineExecutor
 
+        from curate.cluster import activate_script
+
         s = opts.slurm
         return SlurmPipelineExecutor(
             pipeline, tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
             time=s.get("time", "24:00:00"), partition=s.get("partition", "cpu"), job_name=logging_dir.name,
-            cpus_per_task=1, mem_per_cpu_gb=s.get("mem_per_cpu_gb", 2), venv_path=s.get("venv_path"),
+            cpus_per_task=1, mem_per_cpu_gb=s.get("mem_per_cpu_gb", 2), venv_path=activate_script(s.get("venv_path")),
             sbatch_args=s.get("sbatch_args"), depends=depends,
         )
     raise CurateError(f"unknown executor {opts.executor!r}; valid: {', '.join(EXECUTORS)}")
