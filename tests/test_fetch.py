@@ -652,6 +652,7 @@ def test_endpoint_and_fetch_settings_are_checked():
         endpoint_overrides("eurlex-sum", known, ["cellar"])
     with pytest.raises(CurateError, match="not an http"):
         endpoint_overrides("eurlex-sum", known, ["cellar=ftp://x/"])
-    assert fetch_settings(3, 2.5, 0, 10) == {"retries": 3, "timeout": 2.5, "deadline": None, "max_bytes": 10}
+    assert fetch_settings(3, 2.5, 0, 10, 0) == {"retries": 3, "timeout": 2.5, "deadline": None, "max_bytes": 10,
+                                               "rate_limit": None}
     with pytest.raises(CurateError, match="--timeout"):
         fetch_settings(timeout=0)

@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from curate.fetch.settings import endpoint_overrides, fetch_settings
 
     opts.endpoints = endpoint_overrides(builder.name, builder.endpoints, args.endpoint)
-    opts.fetch = fetch_settings(args.retries, args.timeout, args.deadline, args.max_bytes)
+    opts.fetch = fetch_settings(args.retries, args.timeout, args.deadline, args.max_bytes, args.rate_limit)
     if args.download_only or args.register_checksums:
         from curate.downloads import download_only, fetch_declared
         from curate.run import make_context

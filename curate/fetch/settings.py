@@ -1,4 +1,5 @@
-"""The fetcher's command-line settings: `--endpoint KEY=URL`, `--retries`, `--timeout`, `--deadline`, `--max-bytes`.
+"""The fetcher's command-line settings: `--endpoint KEY=URL`, `--retries`, `--timeout`, `--deadline`, `--max-bytes`,
+`--rate-limit`.
 
 `add_fetch_arguments` declares the flags on a parser (`curate build`); `endpoint_overrides` and
 `fetch_settings` turn the parsed values into `BuildOptions.endpoints` and `BuildOptions.fetch`, refusing
@@ -27,6 +28,9 @@ def add_fetch_arguments(p: argparse.ArgumentParser) -> None:
                    help="seconds per request attempt in total, body included (default 900; 0 = none)")
     p.add_argument("--max-bytes", type=int, default=None, metavar="N",
                    help="largest response body accepted (default 1 GiB; 0 = no cap)")
+    p.add_argument("--rate-limit", type=float, default=None, metavar="R",
+                   help="requests per second per host, shared by all workers (default 1; 0 = unlimited, for a "
+                        "local mirror only)")
 
 
 def endpoint_overrides(builder_name: str, known: Mapping[str, str], values: Sequence[str] | None) -> dict[str, str]:
@@ -49,7 +53,7 @@ def endpoint_overrides(builder_name: str, known: Mapping[str, str], values: Sequ
 
 
 def fetch_settings(retries: int | None = None, timeout: float | None = None, deadline: float | None = None,
-                   max_bytes: int | None = None) -> dict[str, Any]:
+                   max_bytes: int | None = None, rate_limit: float | None = None) -> dict[str, Any]:
     """The given settings as `CachedFetcher` keyword arguments, each checked."""
     out: dict[str, Any] = {}
     if retries is not None:
@@ -68,4 +72,8 @@ def fetch_settings(retries: int | None = None, timeout: float | None = None, dea
         if max_bytes < 0:
             raise CurateError(f"--max-bytes {max_bytes}: must be 0 (no cap) or more")
         out["max_bytes"] = max_bytes or None
+    if rate_limit is not None:
+        if rate_limit < 0:
+            raise CurateError(f"--rate-limit {rate_limit}: must be 0 (unlimited) or more requests per second")
+        out["rate_limit"] = rate_limit or None
     return out

@@ -1,0 +1,241 @@
+"""The fault suite (issue 11): every remote builder's sample-sized build runs against `FaultServer`, a local
+server playing the real endpoints from the recorded cassettes, through `--endpoint`. Faults are injected
+(status storms, Retry-After, resets, drips, challenge pages, wrong content types, maintenance pages,
+truncated and oversized bodies) and curate is killed mid-build (process group, and PID only); after the
+rerun the shards must be byte-identical to the undisturbed build, the manifest true, nothing bad cached,
+and every skip a permanent one. Bounded: fetcher retries, backoff, deadline and body cap are small."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fault_server import REPO, FaultServer
+
+from builders.clef_queries import hc4
+from builders.entity_cs.wikidata import WIKIDATA_API, WIKIPEDIA_API
+from builders.eurlex_sum.cellar import CELLAR, EURLEX, SPARQL_ENDPOINT
+from curate.errors import CurateError
+
+ENDPOINTS = {"sparql": ("eurlex_sum", SPARQL_ENDPOINT), "cellar": ("eurlex_sum", CELLAR),
+             "eurlex": ("eurlex_sum", EURLEX), "wikipedia-api": ("entity_cs", WIKIPEDIA_API),
+             "wikidata-api": ("entity_cs", WIKIDATA_API)}
+KEYS = {"eurlex-sum": ("sparql", "cellar", "eurlex"), "entity-cs": ("wikipedia-api", "wikidata-api"),
+        "clef-queries": ("hc4",)}
+ARGS = {"eurlex-sum": {}, "entity-cs": {}, "clef-queries": {"collections": "hc4"}}
+CONFIGS = {"eurlex-sum": ["en"], "entity-cs": ["de"], "clef-queries": ["topics"]}
+SAMPLE = {"eurlex-sum": True, "entity-cs": True, "clef-queries": False}  # clef's sample reads HC4 from disk
+FAST = {"retries": 2, "backoff": 0.01, "timeout": 2.0, "deadline": 2.0, "max_bytes": 1_000_000, "rate_limit": None}
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = FaultServer(ENDPOINTS)
+    s.bases["hc4"] = f"{s.url}/hc4"
+    yield s
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def no_faults(server):
+    server.clear()
+    yield
+    server.clear()
+
+
+@pytest.fixture(scope="module")
+def hc4_files(server):
+    """Synthetic HC4 files (HC4 itself is never shipped), served at /hc4/ and pinned for the test's builds."""
+    files = {}
+    for split in hc4.HC4_SPLITS:
+        files[hc4.topics_file(split)] = "".join(json.dumps({
+            "topic_id": f"{split}{i}", "languages_with_qrels": ["fas"],
+            "topics": [{"lang": "eng", "source": "original", "topic_title": f"Topic {i} of {split}",
+                        "topic_description": f"What is topic {i}?"}]}) + "\n" for i in range(3)).encode()
+        for lang3 in hc4.HC4_DOC_LANGUAGES:
+            files[hc4.qrels_file(lang3, split)] = f"{split}0 0 doc-{lang3}-1 1\n{split}1 0 doc-{lang3}-2 3\n".encode()
+    for rel, content in files.items():
+        server.files[f"/hc4/{rel}"] = ("text/plain", content)
+    pins = {rel: hashlib.sha256(content).hexdigest() for rel, content in files.items()}
+    saved = dict(hc4.HC4_SHA256)
+    hc4.HC4_SHA256.update(pins)
+    yield files
+    hc4.HC4_SHA256.clear()
+    hc4.HC4_SHA256.update(saved)
+
+
+def build(server, name: str, out: Path, cache: Path, **fetch) -> dict:
+    """One in-process build through the endpoints of `server` (the same code path as `curate build`)."""
+    from curate.build import build as run_build
+    from curate.registry import get_builder
+    from curate.run import BuildOptions
+
+    opts = BuildOptions(out_dir=out, sample=SAMPLE[name], cache_dir=cache, options=dict(ARGS[name]), progress=False,
+                        endpoints={k: server.endpoint(k) for k in KEYS[name]}, fetch={**FAST, **fetch})
+    return run_build(get_builder(name), CONFIGS[name], opts)
+
+
+def shards(out: Path) -> dict[str, str]:
+    return {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.glob("*/*/*.arrow"))}
+
+
+def check_manifest(out: Path) -> dict:
+    """The manifest is true: every shard it lists is on disk with its sha256 and row count."""
+    import pyarrow as pa
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    for entry in manifest["configs"].values():
+        for split in entry["splits"].values():
+            rows = 0
+            for sh in split["shards"]:
+                path = out / sh["path"]
+                assert hashlib.sha256(path.read_bytes()).hexdigest() == sh["sha256"]
+                with pa.memory_map(str(path)) as source:
+                    rows += pa.ipc.open_stream(source).read_all().num_rows
+            assert rows == split["rows"]
+    return manifest
+
+
+def assert_cache_clean(cache: Path, server: FaultServer) -> None:
+    """Nothing bad cached: every cached body is one the real endpoint (the recording) would give."""
+    good = {hashlib.sha256(body).hexdigest() for _, _, body in server.routes.values()}
+    good |= {hashlib.sha256(content).hexdigest() for _, content in server.files.values()}
+    for entry in (cache / "http" / "index").glob("*.json") if (cache / "http" / "index").exists() else ():
+        digest = json.loads(entry.read_text())["content_sha256"]
+        assert digest in good, f"{entry}: cached a body the endpoint never sends"
+
+
+@pytest.fixture(scope="module")
+def baselines(server, hc4_files, tmp_path_factory):
+    """The undisturbed builds: shards and skip counts every disturbed build must reproduce."""
+    out = {}
+    for name in KEYS:
+        root = tmp_path_factory.mktemp(name)
+        build(server, name, root / "out", root / "cache")
+        manifest = check_manifest(root / "out")
+        out[name] = (shards(root / "out"), {c: e["skipped"] for c, e in manifest["configs"].items()})
+        assert out[name][0], f"{name}: the baseline wrote no shards"
+    return out
+
+
+def assert_same_as_baseline(baselines, name: str, out: Path) -> dict:
+    manifest = check_manifest(out)
+    want_shards, want_skips = baselines[name]
+    assert shards(out) == want_shards
+    assert {c: e["skipped"] for c, e in manifest["configs"].items()} == want_skips  # only permanent skips
+    return manifest
+
+
+# ---- faults a build must not survive: the unit fails, nothing bad is cached, the rerun builds it all --------
+PERSISTENT = [  # (builder, path fragment, fault kind, options)
+    ("eurlex-sum", "/cellar/celex/", "status", {"status": 503}),
+    ("eurlex-sum", "/cellar/legissum/", "challenge", {"challenge": "cloudflare"}),
+    ("eurlex-sum", "/cellar/celex/", "maintenance", {}),
+    ("eurlex-sum", "/cellar/celex/", "truncate", {}),
+    ("eurlex-sum", "/cellar/legissum/", "reset", {}),
+    ("eurlex-sum", "/cellar/celex/", "drip", {"interval": 0.3}),
+    ("eurlex-sum", "/cellar/celex/", "oversized", {"size": 1_500_000}),
+    ("eurlex-sum", "/sparql", "wrong-type", {}),
+    ("entity-cs", "/wikidata-api", "maintenance", {}),
+    ("entity-cs", "/wikipedia-api", "wrong-type", {}),
+    ("entity-cs", "/wikipedia-api", "challenge", {"challenge": "ddos-guard"}),
+    ("clef-queries", "/hc4/dev.topics", "maintenance", {}),
+    ("clef-queries", "/hc4/test.topics", "status", {"status": 429, "retry_after": "0"}),
+]
+
+
+@pytest.mark.parametrize("name,where,kind,kw", PERSISTENT, ids=[f"{n}-{k}-{w}" for n, w, k, kw in PERSISTENT])
+def test_fault_fails_the_build_then_the_rerun_is_identical(server, baselines, tmp_path, name, where, kind, kw):
+    server.inject(where, kind, times=None, **kw)
+    with pytest.raises(CurateError) as err:
+        build(server, name, tmp_path / "out", tmp_path / "cache")
+    assert "Traceback" not in str(err.value)
+    assert server.hits(where, fault=kind), "the fault was never served"
+    assert not (tmp_path / "out" / "manifest.json").exists() or not json.loads(
+        (tmp_path / "out" / "manifest.json").read_text())["configs"]  # no config claims to be built
+    assert_cache_clean(tmp_path / "cache", server)
+    server.clear()
+    build(server, name, tmp_path / "out", tmp_path / "cache")  # the same command, the weather gone
+    assert_same_as_baseline(baselines, name, tmp_path / "out")
+    assert_cache_clean(tmp_path / "cache", server)
+
+
+# ---- weather the fetcher rides out within one build ----------------------------------------------------------
+def test_transient_faults_are_retried_and_counted(server, baselines, tmp_path):
+    server.inject("/sparql", "status", times=2, status=429, retry_after="0")
+    server.inject("/cellar/celex/", "reset", times=1)
+    server.inject("/cellar/legissum/", "status", times=1, status=503)
+    server.inject("/cellar/legissum/", "maintenance", times=1)
+    build(server, "eurlex-sum", tmp_path / "out", tmp_path / "cache")
+    manifest = assert_same_as_baseline(baselines, "eurlex-sum", tmp_path / "out")
+    fetch = manifest["configs"]["en"]["fetch"]  # the fetcher's counters reach the manifest
+    assert fetch["retries"] == 5 and fetch["rejected"] == 1, fetch
+    assert fetch["requests"] == 3 + 5, fetch
+    assert_cache_clean(tmp_path / "cache", server)
+
+
+def test_unknown_endpoint_key_is_a_clear_error(tmp_path):
+    from curate.cli import main
+
+    code = main(["build", "eurlex-sum", "--sample", "--out", str(tmp_path / "out"), "--endpoint",
+                 "celex=http://127.0.0.1:9/"])
+    assert code == 2 and not (tmp_path / "out").exists()
+
+
+# ---- kills: the whole process group, or the curate PID only ----------------------------------------------------
+def _cli(server, name: str, out: Path, cache: Path) -> list[str]:
+    cmd = [sys.executable, "-m", "curate.cli", "build", name, "--out", str(out), "--cache-dir", str(cache),
+           "--no-progress", "--retries", "1", "--timeout", "5", "--deadline", "30", "--rate-limit", "0"]
+    cmd += ["--sample"] if SAMPLE[name] else []
+    for c in CONFIGS[name]:
+        cmd += ["--config", c]
+    for k in KEYS[name]:
+        cmd += ["--endpoint", f"{k}={server.endpoint(k)}"]
+    return cmd
+
+
+@pytest.mark.parametrize("name,where,group", [
+    ("eurlex-sum", "/cellar/legissum/", True),   # mid-unit: the act is cached, the summary in flight
+    ("eurlex-sum", "/cellar/celex/", False),     # PID only: its workers must not live on holding the folder
+    ("entity-cs", "/wikidata-api", True),
+])
+def test_kill_mid_build_then_rerun_is_identical(server, baselines, tmp_path, name, where, group):
+    server.inject(where, "drip", times=None, interval=0.2)  # holds the build at a known point
+    proc = subprocess.Popen(_cli(server, name, tmp_path / "out", tmp_path / "cache"), cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not server.hits(where, fault="drip"):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the build never reached the injected fault"
+            time.sleep(0.05)
+        if group:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    server.clear()
+    assert_cache_clean(tmp_path / "cache", server)
+    start = time.monotonic()
+    while True:  # a PID-only kill: the orphaned workers notice their parent is gone within a moment
+        try:
+            build(server, name, tmp_path / "out", tmp_path / "cache")
+            break
+        except CurateError as exc:
+            if "another curate build" not in str(exc) or time.monotonic() - start > 10:
+                raise
+            time.sleep(0.5)
+    assert_same_as_baseline(baselines, name, tmp_path / "out")
+    assert_cache_clean(tmp_path / "cache", server)
