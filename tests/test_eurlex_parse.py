@@ -175,3 +175,26 @@ def test_deeply_nested_page_is_parsed_whole(depth):
 def test_page_nested_past_the_parser_limit_fails_naming_the_url():
     with pytest.raises(InputFormatError, match=r"https://example\.test/deeper.*nested deeper than"):
         html_to_blocks(_nested_page(5000), "https://example.test/deeper")
+
+
+def _sparql_reply(body: bytes):
+    from requests.structures import CaseInsensitiveDict
+
+    from curate.fetch.response import FetchResponse
+
+    return FetchResponse("https://sparql.test/q", 200, CaseInsensitiveDict({"Content-Type": "application/json"}),
+                         body, False)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"results": {"bindings": "nope"}}',
+    b'{"results": {"bindings": [["summary", "celex"]]}}',
+    b'{"results": {"bindings": [{"summary": "http://x/s", "celex": {"value": "32004R0261"}}]}}',
+    b'{"results": {"bindings": [{"summary": {"value": "http://x/s"}, "celex": {"value": 32004}}]}}',
+    b'{"results": {"bindings": ' + b"[" * 50_000 + b"]" * 50_000 + b"}}",
+])
+def test_wrong_shaped_or_deep_sparql_json_names_the_url(body):
+    from builders.eurlex_sum.cellar import parse_sparql_reply
+
+    with pytest.raises(InputFormatError, match=r"https://sparql\.test/q"):
+        parse_sparql_reply(_sparql_reply(body))

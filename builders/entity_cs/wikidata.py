@@ -8,16 +8,14 @@ server answers HTTP 200 with `{"error": {"code": "maxlag"}}` and a `Retry-After`
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
-from curate.errors import CurateError, InputFormatError
+from curate.errors import CurateError
 from curate.fetch.accept import expect_json_object
+
+from .jsondump import dump_tables, iter_json_dump  # noqa: F401  (the JSON dump reader; re-exported)
 
 WIKIPEDIA_API = "https://en.wikipedia.org/w/api.php"
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
@@ -145,32 +143,3 @@ def _labels_of(qid: str, entity: dict, languages: set[str]) -> Iterator[tuple[st
     for lang, value in sorted((entity.get("labels") or {}).items()):
         if lang in languages and isinstance(value, dict) and value.get("value"):
             yield qid, lang, value["value"]
-
-
-def iter_json_dump(path: str | Path) -> Iterator[dict]:
-    """Entities of a Wikidata JSON dump: a JSON array written one entity per line, lines ending in ','."""
-    path = Path(path)
-    opener = bz2.open if path.suffix == ".bz2" else gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            line = line.strip().rstrip(",")
-            if line in ("", "[", "]"):
-                continue
-            try:
-                yield json.loads(line)
-            except ValueError as e:
-                raise InputFormatError(path, lineno, f"not a JSON entity line: {e}") from None
-
-
-def dump_tables(path: str | Path, languages: set[str], site: str = "enwiki") -> tuple[list, list]:
-    """(qid, lang, label) rows and (title, qid) sitelink rows for the items of a JSON dump."""
-    labels: list[tuple[str, str, str]] = []
-    titles: list[tuple[str, str]] = []
-    for entity in iter_json_dump(path):
-        if entity.get("type") != "item" or "id" not in entity:
-            continue  # properties and lexemes
-        labels.extend(_labels_of(entity["id"], entity, languages))
-        link = (entity.get("sitelinks") or {}).get(site)
-        if link and link.get("title"):
-            titles.append((link["title"], entity["id"]))
-    return labels, titles
