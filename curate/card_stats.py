@@ -46,7 +46,7 @@ class ConfigStats:
         for field, column in zip(batch.schema, batch.columns, strict=True):
             kind = field.type
             if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-                self._count_lengths(field.name, split, pc.count_substring_regex(column, r"\S+"), "words")
+                self._count_lengths(field.name, split, word_counts(column), "words")
                 self._count_labels(field.name, split, column, MAX_LABELS)
             elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
                 self._count_lengths(field.name, split, pc.list_value_length(column), "items")
@@ -128,6 +128,14 @@ class ConfigStats:
                 continue
             target[name] = {split: dict(per_split[split]) for split in out["rows"] if split in per_split}
         return canonical(out)
+
+
+def word_counts(column: Any) -> Any:
+    """Whitespace words per row, as `str.split()` counts them (Unicode whitespace; polars' regex is
+    Unicode-aware where pyarrow's RE2 `\\S` is ASCII-only, and 2-3x faster here)."""
+    import polars as pl
+
+    return pl.from_arrow(column).str.count_matches(r"\S+").to_arrow()
 
 
 def canonical(stats: dict[str, Any]) -> dict[str, Any]:

@@ -20,9 +20,9 @@ def measures(config: str) -> dict[str, Any]:
 
 
 def _words(batch: Any, column: str) -> Any:
-    import pyarrow.compute as pc
+    from curate.card_stats import word_counts
 
-    return pc.count_substring_regex(batch.column(column), r"\S+")
+    return word_counts(batch.column(column))
 
 
 def _ratio(batch: Any) -> Any:
