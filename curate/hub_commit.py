@@ -206,7 +206,8 @@ def upload(plan: UploadPlan, target: Target, token: str, limits: CommitLimits, s
             write_json_atomic(state_path, state)
             batch = []
     keep = {f.path_in_repo for f in plan.files} | {"README.md"}
-    config_dirs = {f.path_in_repo.rsplit("/", 1)[0] + "/" for f in plan.data_files}
+    # data of the configs being pushed, and plots (all redrawn with every card), left by an earlier push
+    config_dirs = {f.path_in_repo.rsplit("/", 1)[0] + "/" for f in plan.data_files} | {"images/"}
     stale = sorted(p for p in remote if p not in keep and any(p.startswith(d) for d in config_dirs))
     for p in stale:
         say(f"delete  {p}  (left by an earlier push)")

@@ -358,6 +358,8 @@ def test_bad_input_is_refused_before_anything_is_sent(hub, tmp_path):
     (images / "images" / "annotations-lengths.png").write_bytes(b"\x89PNG fake")
     push(images, "me/img", say=lambda s: None)
     assert hub.files("me/img")["images/annotations-lengths.png"] == b"\x89PNG fake"
+    push(make_build(tmp_path / "noimg", LAYOUT), "me/img", say=lambda s: None)  # a plot no card shows any more
+    assert "images/annotations-lengths.png" not in hub.files("me/img")
 
 
 def test_restricted_data_needs_private_or_the_rights(hub, tmp_path, capsys):
