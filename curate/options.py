@@ -299,3 +299,12 @@ def at_least(minimum: int) -> Callable[[str], int]:
 
     parse.__name__ = f"integer >= {minimum}"  # argparse names the type in some messages
     return parse
+
+
+def slurm_time(text: str) -> str:
+    """An argparse `type=` for --slurm-time: the forms sbatch --time accepts (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S)."""
+    import re
+
+    if not re.fullmatch(r"\d+(:\d{1,2}){0,2}|\d+-\d{1,2}(:\d{1,2}){0,2}", text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a Slurm time limit such as 24:00:00 or 2-00:00:00, got {text!r}")
+    return text.strip()

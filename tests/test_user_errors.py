@@ -86,3 +86,30 @@ def test_cli_numbers_out_of_range_are_refused_before_running(argv, message, caps
     with pytest.raises(SystemExit) as exit_:
         main(argv)
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_slurm_time_is_checked_before_anything_is_written(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["build", "eurlex-sum", "--sample", "--out", str(tmp_path / "out"), "--slurm-time", "1day"])
+    assert "expected a Slurm time limit such as 24:00:00" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture(scope="module")
+def clef_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("clef")
+    assert main(["build", "clef-queries", "--sample", "--no-progress", "--config", "qrels", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--format", "qrels", "--language", "zz"], "no qrels in"),  # used to write an empty file, exit 0
+    (["--format", "qrels", "--split", "bogus"], "argument --split: invalid choice: 'bogus'"),
+    (["--format", "qrels", "--collection", "clef1999"], "argument --collection: invalid choice: 'clef1999'"),
+])
+def test_export_filters_that_match_nothing_are_errors(clef_build, capsys, argv, message):
+    try:
+        code = main(["export", "clef-queries", str(clef_build), *argv])
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2 and message in capsys.readouterr().err

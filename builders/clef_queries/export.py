@@ -27,14 +27,16 @@ from curate.formats.exporter import Exporter
 from curate.formats.trec import TrecTopic, format_qrels, format_topics
 
 from .aligned import ORIGIN_RANK
+from .options import ALL_COLLECTIONS
 
 IR_DATASETS_MT_SYSTEM = "20220114-scale21-sockeye2-tm1"  # what ir_datasets' hc4/* queries carry as mt_*
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--language", help="topic language (ISO 639-1) for trec/jsonl; document language for qrels")
-    p.add_argument("--collection", help="clef2000 ... clef2003 or hc4 (default: all, refused when ids collide)")
-    p.add_argument("--split", help="train, dev or test (default: all)")
+    p.add_argument("--collection", choices=ALL_COLLECTIONS,
+                   help="clef2000 ... clef2003 or hc4 (default: all, refused when ids collide)")
+    p.add_argument("--split", choices=("train", "dev", "test"), help="train, dev or test (default: all)")
     p.add_argument("--origin", choices=tuple(ORIGIN_RANK), help="only this origin (default: best available per topic)")
     p.add_argument("--mt-system", help="only this MT system (implies --origin machine_translation); default: "
                    f"{IR_DATASETS_MT_SYSTEM} where a topic has it, as in ir_datasets")
@@ -140,6 +142,9 @@ def export_qrels(build_dir: Path, args: argparse.Namespace) -> str:
     rows = [r for r in _rows(build_dir, "qrels", args.split)
             if (not args.language or r["doc_language"] == args.language)
             and (not args.collection or r["collection"] == args.collection)]
+    if not rows:  # an empty file would read as "no judgements" to trec_eval: say why instead
+        raise CurateError(f"no qrels in {build_dir / 'qrels'} for the given filters (--language is the document "
+                          "language for qrels)")
     refuse_collisions((qrels_topic_id(r["topic_id"]), r["collection"]) for r in rows)
     return format_qrels((qrels_topic_id(r["topic_id"]), r["doc_id"], r["relevance"]) for r in rows)
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from curate.options import slurm_time
+
     p = sub.add_parser("build", help="build a dataset (builder-specific options: curate info NAME)")
     p.add_argument("name", help="builder name, e.g. maltese-etymology")
     p.add_argument("--config", action="append", dest="configs", metavar="C", help="config to build (repeatable)")
@@ -31,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-examples", type=int, default=None, help="at most N rows per split")
     p.add_argument("--overwrite", action="store_true", help="rebuild even if a complete output exists")
     p.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
-    p.add_argument("--slurm-time", default="24:00:00")
+    p.add_argument("--slurm-time", type=slurm_time, default="24:00:00", help="sbatch --time of each job")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress output (default: bars on a terminal, plain lines otherwise)")
     p.add_argument("--verbose", action="store_true", help="show datatrove's per-task logs")
