@@ -544,14 +544,14 @@ def test_article_quoting_interstitial_words_is_content(server, tmp_path):
 class DripServer:
     """Sends headers at once, then the body one byte every `interval` s (a slow-loris answer)."""
 
-    def __init__(self, interval: float = 0.1, size: int = 400, chunked: bool = False):
+    def __init__(self, interval: float = 0.1, size: int = 400, in_headers: bool = False):
         import socket
 
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/drip"
-        self.interval, self.size, self.chunked, self.stop = interval, size, chunked, threading.Event()
+        self.interval, self.size, self.in_headers, self.stop = interval, size, in_headers, threading.Event()
         self.requests = 0
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -567,7 +567,8 @@ class DripServer:
         self.requests += 1
         try:
             conn.recv(65536)
-            conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Length: {self.size}\r\n\r\n".encode())
+            conn.sendall(b"HTTP/1.1 200 OK\r\n" if self.in_headers else
+                         f"HTTP/1.1 200 OK\r\nContent-Length: {self.size}\r\n\r\n".encode())
             for _ in range(self.size):
                 if self.stop.is_set():
                     break
@@ -583,15 +584,17 @@ class DripServer:
         self.sock.close()
 
 
-def test_deadline_bounds_a_dripping_server(tmp_path):
-    drip = DripServer(interval=0.1, size=400)  # 40 s to send it all; each byte well inside the read timeout
+@pytest.mark.parametrize("in_headers", [False, True])
+def test_deadline_bounds_a_dripping_server(tmp_path, in_headers):
+    # 40 s to send it all, each byte well inside the read timeout; headers too: "X-Slow: xxxx..." never ends
+    drip = DripServer(interval=0.1, size=400, in_headers=in_headers)
     try:
         f = fetcher(tmp_path, timeout=5, deadline=0.5, retries=1)
         start = time.monotonic()
         with pytest.raises(FetchError, match=r"gave up after 2 attempts; last: deadline: no complete answer within "
                                              r"deadline=0.5 s"):
             f.get(drip.url)
-        assert time.monotonic() - start < 8.0  # two attempts of 0.5 s (+ read granularity), not 40 s
+        assert time.monotonic() - start < 8.0  # two attempts of 0.5 s (+ backoff, thread start), not 40 s
         assert f.stats["deadline_exceeded"] == 2 and drip.requests == 2
         assert not (tmp_path / "cache" / "index").exists()
     finally:

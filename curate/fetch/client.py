@@ -25,6 +25,7 @@ from curate import __version__
 from curate.fetch.accept import Accept
 from curate.fetch.cache import ResponseCache
 from curate.fetch.cassette import CassetteAdapter
+from curate.fetch.deadline import DeadlineAdapter
 from curate.fetch.errors import FetchError, OfflineCacheMiss, redact_url
 from curate.fetch.keys import encode_body, full_url, request_key
 from curate.fetch.ratelimit import HostRateLimiter
@@ -74,9 +75,9 @@ class CachedFetcher(RetryingSender):
         if session is None:
             session = requests.Session()
             session.headers["User-Agent"] = self.user_agent or USER_AGENT
-            if self._adapter is not None:
-                session.mount("http://", self._adapter)
-                session.mount("https://", self._adapter)
+            adapter = self._adapter if self._adapter is not None else DeadlineAdapter()
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
             self._local.session = session
         return session
 

@@ -8,10 +8,10 @@ server's `Retry-After` (one longer than `max_retry_wait` is an error instead). A
 challenge raises `ChallengePageError` at once, and a body over `max_bytes` `BodyTooLargeError`: neither
 is retried, cached or returned.
 
-Bodies are streamed: `timeout` bounds each read, `deadline` the whole attempt (a server dripping a byte
-per second defeats a per-read timeout, not the deadline), and `max_bytes` the body, so memory stays
-bounded whatever the server sends. The deadline is checked between reads: a stalled read still ends
-after `timeout`.
+Bodies are streamed: `timeout` bounds each read, `deadline` the whole attempt (a server dripping its
+headers or body a byte per second defeats a per-read timeout, not the deadline: `deadline.Deadline`
+shuts the connection down when the time is up), and `max_bytes` the body, so memory stays bounded
+whatever the server sends.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
+from curate.fetch.deadline import Deadline
 from curate.fetch.errors import (
     BodyTooLargeError,
     ChallengePageError,
@@ -109,9 +110,18 @@ class RetryingSender:
 
     def _attempt(self, method: str, url: str, headers: dict, data: Any) -> FetchResponse:
         """One request, its body streamed under the per-read timeout, the deadline and the size cap."""
-        start = time.monotonic()
-        deadline = self.deadline if self.deadline and self.deadline > 0 else None
-        timeout = self.timeout if deadline is None else min(self.timeout, deadline)
+        seconds = self.deadline if self.deadline and self.deadline > 0 else None
+        timeout = self.timeout if seconds is None else min(self.timeout, seconds)
+        with Deadline(seconds) as deadline:
+            try:
+                return self._read(method, url, headers, data, timeout, deadline)
+            except _TRANSIENT:
+                if deadline.expired:  # the timer broke the connection: report why
+                    raise DeadlineExceeded(f"no complete answer within deadline={seconds:g} s") from None
+                raise
+
+    def _read(self, method: str, url: str, headers: dict, data: Any, timeout: float,
+              deadline: Deadline) -> FetchResponse:
         response = self.session.request(method, url, headers=headers, data=data, timeout=timeout, stream=True)
         try:
             limit = self.max_bytes if self.max_bytes and self.max_bytes > 0 else None
@@ -127,10 +137,10 @@ class RetryingSender:
                                      response._content, False, reason=response.reason or "")
             body = io.BytesIO()  # getvalue() hands over its buffer: no second copy of a large body
             while True:
-                if deadline is not None and time.monotonic() - start > deadline:
-                    raise DeadlineExceeded(f"no complete answer within deadline={deadline:g} s "
-                                           f"({body.tell()} bytes received)")
                 chunk = response.raw.read1(CHUNK, decode_content=True)
+                if deadline.expired:  # a body cut short by the deadline's shutdown is not an answer
+                    raise DeadlineExceeded(f"no complete answer within deadline={deadline.seconds:g} s "
+                                           f"({body.tell()} bytes received)")
                 if not chunk:
                     break
                 body.write(chunk)
