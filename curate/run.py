@@ -217,6 +217,15 @@ def quiet_datatrove() -> None:
     logger.add(sys.stderr, level="WARNING")
 
 
+def _stderr_format(record: dict) -> str:
+    """A failed unit's CurateError is one line on stderr (its message names the URL or file; the task log
+    keeps the traceback); any other exception is a bug and keeps its traceback."""
+    exc = record["exception"]
+    if exc is not None and isinstance(exc.value, CurateError):
+        return "{time:YYYY-MM-DD HH:mm:ss} | {level} | {message}\n"
+    return "{time:YYYY-MM-DD HH:mm:ss} | {level} | {message}\n{exception}"
+
+
 def _quiet_task_logger(logging_dir: Any, rank: int, local_rank: int = 0, node_rank: int = -1) -> Any:
     """datatrove's per-task logger with stderr at WARNING; the task log file still gets everything."""
     import sys
@@ -225,7 +234,7 @@ def _quiet_task_logger(logging_dir: Any, rank: int, local_rank: int = 0, node_ra
 
     logger.remove()
     logfile = logging_dir.open(f"logs/task_{rank:05d}.log", "w")
-    logger.add(sys.stderr, level="WARNING")
+    logger.add(sys.stderr, level="WARNING", format=_stderr_format)
     logger.add(logfile, level="DEBUG", colorize=False)
     logger.info(f"Launching pipeline for {rank=}")
     return logfile

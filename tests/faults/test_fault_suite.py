@@ -239,3 +239,17 @@ def test_kill_mid_build_then_rerun_is_identical(server, baselines, tmp_path, nam
             time.sleep(0.5)
     assert_same_as_baseline(baselines, name, tmp_path / "out")
     assert_cache_clean(tmp_path / "cache", server)
+
+
+def test_failed_unit_is_one_clear_line_naming_the_url(server, tmp_path, capsys):
+    from curate.cli import main
+
+    server.inject("/cellar/celex/", "maintenance", times=None)
+    argv = ["build", "eurlex-sum", "--sample", "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"),
+            "--retries", "0", "--rate-limit", "0", "--no-progress"]
+    for k in KEYS["eurlex-sum"]:
+        argv += ["--endpoint", f"{k}={server.endpoint(k)}"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{server.endpoint('cellar')}/celex/32004R0261: HTTP 200: answer rejected" in err
+    assert "| ERROR |" in err and "Traceback" not in err  # the worker's log file keeps it, not the terminal
