@@ -29,10 +29,12 @@ What it guarantees:
   (nothing remote is contacted). `scripts/record_fixtures.py` records cassettes through `transport=`.
 Format and rules: docs/architecture.md (Fetcher) and docs/notes/issue-2-fetch-push.md.
 
-Modules: `accept` (answer checks), `errors` (the exceptions, URL redaction, challenge detection), `keys` (request keys, URL and body
-encoding, `Retry-After`), `response` (`FetchResponse`), `cache` (`ResponseCache`), `ratelimit`
-(`HostRateLimiter`), `cassette` (`CassetteAdapter`), `retry` (the retry loop), `client` (`CachedFetcher`,
-`fetch_cached`). Every public name is re-exported here: import from `curate.fetch`.
+Modules: `accept` (answer checks), `errors` (the exceptions, URL redaction, challenge detection), `keys`
+(request keys, URL and body encoding, `Retry-After`), `response` (`FetchResponse`), `cache`
+(`ResponseCache`), `ratelimit` (`HostRateLimiter`), `cassette` (`CassetteAdapter`), `deadline` (the
+per-attempt timer and `DeadlineAdapter`), `retry` (the retry loop, streamed bodies), `client`
+(`CachedFetcher`, `fetch_cached`), `settings` (the `curate build` fetch flags and `--endpoint`), `download`
+(verified whole-file downloads). Every public name is re-exported here: import from `curate.fetch`.
 """
 
 from curate.fetch.accept import (
