@@ -210,7 +210,9 @@ def help_text(f: dataclasses.Field, kind: Kind) -> str:
         text += f"; one of {', '.join(choices)}" if not kind.many else f"; from {', '.join(choices)}"
     if kind.base is not bool and f.default not in (None, ()):
         shown = ",".join(map(str, f.default)) if kind.many else f.default
-        text += f" (default {shown if len(str(shown)) <= 40 else 'all'})"
+        if kind.many and choices and tuple(f.default) == tuple(choices):
+            shown = "all"
+        text += f" (default {shown})"
     return text
 
 

@@ -134,3 +134,13 @@ def test_the_builder_receives_its_typed_options(tmp_path):
     ctx = make_context(builder, builder.config("xling"), opts)
     assert ctx.options == EurLexOptions(languages=("de", "en"))
     assert builder._languages(ctx) == ["de", "en"]  # config order, restricted to the chosen ones
+
+
+def test_build_help_with_a_name_lists_the_builder_flags(capsys):
+    assert main(["build", "clef-queries", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "execution:" in out and "inputs and network:" in out  # the generic flags, by concern
+    assert "clef-queries flags (its Options dataclass):" in out
+    assert "--mt-batch-size" in out and "rows per MT batch (default 32)" in out
+    assert main(["build", "eurlex-sum"]) == 2
+    assert "give the builder name and --out" in capsys.readouterr().err

@@ -18,7 +18,7 @@ class EntityCsOptions(BuilderOptions):
     wikidata_dump: Path | None = option(None, exists="file", metavar="PATH",
                                         help="Wikidata JSON dump: labels and enwiki titles instead of the APIs")
     languages: tuple[str, ...] = option(ENTITYCS_LANGUAGES, csv=True, choices=ENTITYCS_LANGUAGES,
-                                        help="target languages (default: the 92 EntityCS languages)")
+                                        help="target languages: the 92 EntityCS languages or some of them")
     num_translations: int = option(Recipe.num_translations, minimum=1,
                                    help="K target languages per sentence at most")
     seed: int = option(Recipe.seed, help="seed of the target-language sampling")

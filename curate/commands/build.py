@@ -8,41 +8,76 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Generic flags only, one argument group per concern: a new generic flag goes into its group here (and
+    into `BuildOptions`); a builder's own flags come from its `Options` dataclass (curate/options.py)."""
+    from curate.fetch.settings import add_fetch_arguments
     from curate.options import slurm_time
 
-    p = sub.add_parser("build", help="build a dataset (builder-specific options: curate info NAME)")
-    p.add_argument("name", help="builder name, e.g. maltese-etymology")
-    p.add_argument("--config", action="append", dest="configs", metavar="C", help="config to build (repeatable)")
-    p.add_argument("--out", required=True, type=Path, help="output folder")
-    p.add_argument("--sample", action="store_true", help="build from the bundled real fixtures")
-    p.add_argument("--offline", action="store_true", help="never touch the network; serve requests from the cache")
-    p.add_argument("--cache-dir", type=Path, default=None, help="HTTP/download cache (default ~/.cache/curate)")
-    p.add_argument("--manual-dir", type=Path, default=None, help="folder holding manually downloaded files")
-    p.add_argument("--workers", type=int, default=1, help="work units built concurrently")
-    p.add_argument("--executor", choices=("local", "slurm", "ray"), default="local")
-    p.add_argument("--ray-address", default=None, metavar="ADDRESS",
-                   help="with --executor ray: join this cluster (host:port; default $RAY_ADDRESS, else a private one)")
-    p.add_argument("--format", choices=("arrow", "parquet"), default="arrow",
-                   help="shard format: arrow (load_from_disk layout) or parquet (polars, DuckDB, load_dataset)")
-    p.add_argument("--max-shard-size", default=None, metavar="SIZE",
-                   help="close a shard once it reaches SIZE, e.g. 500MB or 1GiB (default: the builder's, 256 MiB)")
-    p.add_argument("--download-only", action="store_true",
-                   help="fill the cache (declared files checksum-verified) and list work units; build nothing")
-    p.add_argument("--register-checksums", action="store_true",
-                   help="download the declared files and write builders/<name>/checksums.tsv (tfds style)")
-    p.add_argument("--max-examples", type=int, default=None, help="at most N rows per split")
-    p.add_argument("--overwrite", action="store_true", help="rebuild even if a complete output exists")
-    p.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
-    p.add_argument("--slurm-time", type=slurm_time, default="24:00:00", help="sbatch --time of each job")
-    p.add_argument("--no-progress", action="store_true",
-                   help="no progress output (default: bars on a terminal, plain lines otherwise)")
-    p.add_argument("--verbose", action="store_true", help="show datatrove's per-task logs")
-    p.add_argument("--durable", action="store_true",
-                   help="fsync every file and folder written (survives power loss; slower)")
-    from curate.fetch.settings import add_fetch_arguments
+    p = sub.add_parser("build", help="build a dataset (builder-specific options: curate info NAME)", add_help=False,
+                       epilog="Builder flags (e.g. --languages) follow the generic ones: `curate build NAME --help` "
+                              "lists them; `curate info NAME` gives their types, defaults and valid values.")
+    p.add_argument("name", nargs="?", help="builder name, e.g. maltese-etymology")
+    p.add_argument("-h", "--help", action="store_true", help="show this help (with NAME: the builder's flags too)")
 
-    add_fetch_arguments(p)  # --endpoint KEY=URL, --retries, --timeout, --deadline, --max-bytes
-    p.set_defaults(func=run, accepts_extra=True)
+    what = p.add_argument_group("what to build")
+    what.add_argument("--config", action="append", dest="configs", metavar="C", help="config to build (repeatable)")
+    what.add_argument("--out", type=Path, help="output folder (required)")
+    what.add_argument("--sample", action="store_true", help="build from the bundled real fixtures")
+    what.add_argument("--max-examples", type=int, default=None, help="at most N rows per split")
+    what.add_argument("--overwrite", action="store_true", help="rebuild even if a complete output exists")
+
+    inputs = p.add_argument_group("inputs and network")
+    inputs.add_argument("--offline", action="store_true", help="never touch the network; serve requests from the cache")
+    inputs.add_argument("--cache-dir", type=Path, default=None, help="HTTP/download cache (default ~/.cache/curate)")
+    inputs.add_argument("--manual-dir", type=Path, default=None, help="folder holding manually downloaded files")
+    add_fetch_arguments(inputs)  # --endpoint KEY=URL, --retries, --timeout, --deadline, --max-bytes, --rate-limit
+
+    run_on = p.add_argument_group("execution")
+    run_on.add_argument("--workers", type=int, default=1, help="work units built concurrently")
+    run_on.add_argument("--executor", choices=("local", "slurm", "ray"), default="local")
+    run_on.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                        help="with --executor ray: join this cluster (host:port; default $RAY_ADDRESS, else a "
+                             "private one)")
+    run_on.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
+    run_on.add_argument("--slurm-time", type=slurm_time, default="24:00:00", help="sbatch --time of each job")
+    run_on.add_argument("--no-progress", action="store_true",
+                        help="no progress output (default: bars on a terminal, plain lines otherwise)")
+    run_on.add_argument("--verbose", action="store_true", help="show datatrove's per-task logs")
+
+    output = p.add_argument_group("output")
+    output.add_argument("--format", choices=("arrow", "parquet"), default="arrow",
+                        help="shard format: arrow (load_from_disk layout) or parquet (polars, DuckDB, load_dataset)")
+    output.add_argument("--max-shard-size", default=None, metavar="SIZE",
+                        help="close a shard once it reaches SIZE, e.g. 500MB or 1GiB (default: the builder's, "
+                             "256 MiB)")
+    output.add_argument("--durable", action="store_true",
+                        help="fsync every file and folder written (survives power loss; slower)")
+
+    modes = p.add_argument_group("other modes")
+    modes.add_argument("--download-only", action="store_true",
+                       help="fill the cache (declared files checksum-verified) and list work units; build nothing")
+    modes.add_argument("--register-checksums", action="store_true",
+                       help="download the declared files and write builders/<name>/checksums.tsv (tfds style)")
+    p.set_defaults(func=run, accepts_extra=True, build_parser=p)
+
+
+def _help(args: argparse.Namespace) -> int:
+    """Generic help, then the builder's own flags as its `Options` dataclass declares them."""
+    from curate.options import add_arguments
+    from curate.registry import get_builder
+
+    args.build_parser.print_help()
+    if args.name:
+        builder = get_builder(args.name)
+        flags = argparse.ArgumentParser(prog=f"curate build {builder.name}", add_help=False)
+        group = flags.add_argument_group(f"{builder.name} flags (its Options dataclass)")
+        add_arguments(group, builder.Options)
+        formatter = flags._get_formatter()
+        formatter.start_section(group.title)
+        formatter.add_arguments(group._group_actions)
+        formatter.end_section()
+        print("\n" + formatter.format_help().strip() if group._group_actions else f"\n{builder.name}: no own flags")
+    return 0
 
 
 def _builder_options(builder, extra: list[str]):
@@ -54,8 +89,14 @@ def _builder_options(builder, extra: list[str]):
 
 def run(args: argparse.Namespace) -> int:
     from curate.build import build
+    from curate.errors import OptionError
     from curate.registry import get_builder
     from curate.run import BuildOptions
+
+    if args.help:
+        return _help(args)
+    if args.name is None or args.out is None:
+        raise OptionError("give the builder name and --out: curate build NAME --out DIR (curate list shows names)")
 
     if args.verbose:
         os.environ["CURATE_VERBOSE"] = "1"  # read by the workers, which inherit the environment

@@ -86,5 +86,6 @@ def _option_line(o: dict[str, Any]) -> str:
         text += f"; valid: {', '.join(o['choices'])}"
     if o["type"] != "bool" and o["default"] not in (None, []):
         default = ",".join(map(str, o["default"])) if isinstance(o["default"], list) else o["default"]
+        default = "all" if o["choices"] and o["default"] == o["choices"] else default
         text += f"; default: {default}"
     return text
