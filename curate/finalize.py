@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from curate import card_stats
 from curate.builder import Builder, BuilderConfig
 from curate.io import durable, fsync_dir, write_json_atomic
 from curate.run import staging_dir, unit_dir
@@ -44,6 +45,7 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
                              "fetch": dict(sorted(fetch.items()))}
     entry["format"] = data_format
     splits = builder.splits_for(config)
+    stats = card_stats.for_config(builder, config)  # card figures, collected from the same stream (bounded memory)
     for split in splits:
         writer = make_shard_writer(data_format, tmp / split, schema,
                                    max_shard_bytes=max_shard_bytes or builder.max_shard_bytes, builder=builder.name,
@@ -59,6 +61,7 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
                             batch = batch.slice(0, remaining)
                             remaining -= batch.num_rows
                         writer.write_batch(batch)
+                        stats.update(split, batch)
             shards = writer.close()
         fingerprint = hashlib.sha256("".join(s.sha256 for s in shards).encode()).hexdigest()[:16]
         if data_format == "arrow":  # `load_from_disk`'s index of the split; Parquet files describe themselves
@@ -86,6 +89,7 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
             "shards": [{"path": f"{config.name}/{split}/{s.filename}", "rows": s.rows, "bytes": s.bytes,
                         "sha256": s.sha256} for s in shards],
         }
+    entry["statistics"] = stats.result()
     if data_format == "arrow":
         write_json_atomic(tmp / "dataset_dict.json", {"splits": list(splits)})
     if durable():
