@@ -53,11 +53,13 @@ def test_scaffold_builds_once_its_sample_is_filled(plugin_path, tmp_path, capsys
 
     (folder / "sample" / "part-0.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS))
     (folder / "sample" / "expected.json").write_text(json.dumps({"default": {"train": 1, "test": 1}}))
-    outs = {}
-    for workers in (1, 2):
-        outs[workers] = tmp_path / f"out{workers}"
-        assert main(["build", "toy-corpus", "--sample", "--no-progress", "--min-chars", "2", "--workers",
-                     str(workers), "--out", str(outs[workers])]) == 0
+    outs = {w: tmp_path / f"out{w}" for w in (1, 2)}
+    assert main(["build", "toy-corpus", "--sample", "--no-progress", "--min-chars", "2", "--out", str(outs[1])]) == 0
+    # two workers in a child process: a worker pool started here would keep this test's environment for later tests
+    two = subprocess.run([sys.executable, "-m", "curate.cli", "build", "toy-corpus", "--sample", "--no-progress",
+                          "--min-chars", "2", "--workers", "2", "--out", str(outs[2])],
+                         capture_output=True, text=True, timeout=300)
+    assert two.returncode == 0, two.stderr[-2000:]
     manifest = json.loads((outs[1] / "manifest.json").read_text())
     entry = manifest["configs"]["default"]
     assert {s: i["rows"] for s, i in entry["splits"].items()} == {"train": 1, "test": 1}
