@@ -138,7 +138,9 @@ def _build_locked(builder: Builder, configs: list[BuilderConfig], names: list[st
         fp = _fingerprint(builder, config.name, opts)
         fp_path = stage / "build.json"
         unfinished_other = fp_path.exists() and json.loads(fp_path.read_text()) != fp
-        if unfinished_other and not opts.overwrite:
+        # a stage without one finished unit (e.g. prepare refused a missing file) holds nothing to keep: the
+        # corrected command may replace it without --overwrite
+        if unfinished_other and not opts.overwrite and any((stage / "parts").glob("*/done.json")):
             raise CurateError(
                 f"{stage} holds an unfinished build with other settings ({fp_path}); "
                 "rerun with the same options to resume, or pass --overwrite"

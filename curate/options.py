@@ -150,7 +150,7 @@ def _scalar(flag: str, base: type, meta: Mapping[str, Any], value: Any) -> Any:
             raise OptionError(f"{flag} must be at least {meta['minimum']}, got {number}")
         return number
     if base is Path:
-        path = Path(value).expanduser()
+        path = Path(value).expanduser().absolute()  # workers on other nodes or folders read the same file
         _check_exists(flag, meta.get("exists"), path)
         return path
     text = str(value).strip()

@@ -144,3 +144,49 @@ def test_build_help_with_a_name_lists_the_builder_flags(capsys):
     assert "--mt-batch-size" in out and "rows per MT batch (default 32)" in out
     assert main(["build", "eurlex-sum"]) == 2
     assert "give the builder name and --out" in capsys.readouterr().err
+
+
+@dataclass(frozen=True)
+class NeedyOptions(BuilderOptions):
+    source: str = option("missing", help="which input to read")
+
+
+def test_a_refused_prepare_does_not_pin_the_settings(tmp_path):
+    """Settings are recorded before `prepare` looks for its inputs; when it refuses (a missing manual file), no
+    unit is finished, so the corrected command, with other options, runs without --overwrite."""
+    import gc
+
+    import datasets
+
+    from curate.build import build
+    from curate.builder import Builder, BuilderConfig
+    from curate.errors import ManualDownloadError
+    from curate.run import BuildOptions
+
+    class Needy(Builder):
+        name = "test-needy"
+        configs = [BuilderConfig("default")]
+        Options = NeedyOptions
+
+        def features(self, config):
+            return datasets.Features({"id": datasets.Value("string")})
+
+        def prepare(self, ctx):
+            if ctx.options.source == "missing":
+                raise ManualDownloadError("missing manual file source.txt")
+
+        def generate(self, unit, ctx):
+            yield "train", {"id": ctx.options.source}
+
+    all_builders.cache_clear()
+    try:
+        out = tmp_path / "out"
+        with pytest.raises(ManualDownloadError):
+            build(Needy(), None, BuildOptions(out_dir=out, progress=False))
+        result = build(Needy(), None, BuildOptions(out_dir=out, progress=False, options={"source": "given"}))
+        assert result["status"] == "built"
+        assert datasets.load_from_disk(str(out / "default"))["train"]["id"] == ["given"]
+    finally:
+        del Needy
+        gc.collect()
+        all_builders.cache_clear()
