@@ -11,10 +11,10 @@ from typing import Any
 import yaml
 
 from curate.builder import Builder
+from curate.card_stats import split_rank
 
 SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
-SPLIT_ORDER = {"train": 0, "validation": 1, "dev": 1, "test": 2}
 
 
 def size_category(rows: int) -> str:
@@ -67,11 +67,6 @@ def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str =
         "dataset_info": infos,
     }
     return {k: v for k, v in meta.items() if v is not None}
-
-
-def split_rank(split: str) -> tuple[int, str]:
-    """train, validation (or dev), test, then any other split by name: the order cards list splits in."""
-    return SPLIT_ORDER.get(split, 3), split
 
 
 def _license_terms(builder: Builder, terms: dict[str, Any]) -> dict[str, Any]:

@@ -76,6 +76,8 @@ def write_plots(out_dir: Path, images: dict[str, bytes]) -> None:
     from curate.io import atomic_write
 
     folder = Path(out_dir) / "images"
+    if not images and not folder.is_dir():
+        return
     folder.mkdir(exist_ok=True)
     for name, data in sorted(images.items()):
         atomic_write(folder / name, data)

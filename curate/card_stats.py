@@ -24,7 +24,13 @@ MAX_LABELS = 50
 MAX_MEASURE_LABELS = 1000
 HIST_BINS = 20
 SUMMARY_KEYS = ("count", "sum", "mean", "median", "min", "max", "edges", "hist")
+SPLIT_ORDER = {"train": 0, "validation": 1, "dev": 1, "test": 2}
 Measure = Callable[[Any], Any]  # pyarrow RecordBatch -> pyarrow Array (one value, or one list, per row)
+
+
+def split_rank(split: str) -> tuple[int, str]:
+    """train, validation (or dev), test, then any other split by name: the order cards list splits in."""
+    return SPLIT_ORDER.get(split, 3), split
 
 
 class ConfigStats:
@@ -101,8 +107,6 @@ class ConfigStats:
 
     def result(self) -> dict[str, Any]:
         """JSON-able, sorted, exact: `rows`, `lengths`, `labels`, `measures` (see the module docstring)."""
-        from curate.card import split_rank
-
         # splits in card order (train, validation, test), whatever order they were fed in
         out: dict[str, Any] = {"rows": dict(sorted(self.rows.items(), key=lambda kv: split_rank(kv[0]))),
                                "lengths": {}, "labels": {}, "measures": {}}
@@ -142,8 +146,6 @@ def canonical(stats: dict[str, Any]) -> dict[str, Any]:
     """One order for a result, also for one read back from a manifest written with sorted keys: columns and
     measures by name, splits train/validation/test, label values by count then value. Cards and plots
     drawn from it are then the same bytes whichever way the statistics arrived."""
-    from curate.card import split_rank
-
     def splits(d: dict[str, Any], inner: Any = lambda v: v) -> dict[str, Any]:
         return {k: inner(d[k]) for k in sorted(d, key=split_rank)}
 

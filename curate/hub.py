@@ -91,7 +91,7 @@ def card_for_upload(text: str, path: Path, splits: dict[str, list[str]], also_bu
     Splits keep the order of the local card's data_files (train, validation, test as the build wrote them),
     not the manifest's alphabetical order. `also_built` names configs of the build that are not uploaded
     (every split empty): dropped from the card."""
-    from curate.card import split_rank
+    from curate.card_stats import split_rank
 
     meta, body = split_card(text, path)
     entries = {e.get("config_name"): e for e in meta.get("configs") or [] if isinstance(e, dict)}
