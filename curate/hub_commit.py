@@ -22,7 +22,6 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +54,10 @@ class CommitLimits:
 
 
 def retry_after(headers: Any) -> float | None:
-    value = (headers or {}).get("Retry-After") if headers is not None else None
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+    """Seconds the server asks us to wait (`Retry-After`: seconds or an HTTP date), or None."""
+    from curate.fetch.keys import parse_retry_after
+
+    return parse_retry_after(headers.get("Retry-After") if headers is not None else None)
 
 
 def with_backoff(what: str, call: Callable[[], Any], limits: CommitLimits, say: Callable[[str], None],
