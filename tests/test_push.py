@@ -387,3 +387,18 @@ def test_parquet_build_is_pushed_as_is(hub, tmp_path):
     local = build / "annotations" / "train" / "data-00001-of-00002.parquet"
     assert files["data/annotations/train-00001-of-00002.parquet"] == local.read_bytes()
     assert len([p for p in files if p.endswith(".parquet")]) == 5
+
+
+def test_a_5xx_storm_fails_cleanly_and_the_rerun_resumes(hub, tmp_path):
+    from curate.hub_commit import CommitLimits
+
+    build = make_build(tmp_path / "b", BIG)
+    hub.fail("POST", "/commit/", 503, times=1, headers={"Retry-After": "0"})
+    push(build, "me/ds", limits=CommitLimits(max_files=3, retries=2), say=lambda s: None)  # one 503: retried
+    hub.fail("POST", "/api/datasets/me/storm/commit/", 503, times=2, headers={"Retry-After": "0"})
+    first = len(hub.commits)
+    with pytest.raises(CurateError, match=r"(?s)push to dataset me/storm failed: .*503.*rerun the same command to resume"):
+        push(build, "me/storm", limits=CommitLimits(max_files=3, retries=2), say=lambda s: None)
+    assert len(hub.commits) == first  # nothing committed during the storm
+    push(build, "me/storm", limits=CommitLimits(max_files=3, retries=2), say=lambda s: None)
+    assert hub.files("me/storm") == hub.files("me/ds")
