@@ -31,7 +31,11 @@ def all_builders() -> dict[str, type[Builder]]:
     for ep in entry_points(group="curate.builders"):
         ep.load()
     for module in filter(None, os.environ.get("CURATE_EXTRA_BUILDERS", "").split(",")):
-        importlib.import_module(module.strip())
+        try:
+            importlib.import_module(module.strip())
+        except ModuleNotFoundError as exc:
+            raise BuilderDefinitionError(f"CURATE_EXTRA_BUILDERS names {module.strip()!r}, which cannot be "
+                                         f"imported ({exc}); is its folder on PYTHONPATH?") from None
     found: dict[str, type[Builder]] = {}
     for cls in _subclasses(Builder):
         if cls.name:

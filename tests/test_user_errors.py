@@ -113,3 +113,15 @@ def test_export_filters_that_match_nothing_are_errors(clef_build, capsys, argv, 
     except SystemExit as exc:
         code = exc.code
     assert code == 2 and message in capsys.readouterr().err
+
+
+def test_an_unimportable_extra_builder_module_is_named(monkeypatch, capsys):
+    from curate.registry import all_builders
+
+    monkeypatch.setenv("CURATE_EXTRA_BUILDERS", "no_such_builder_module")
+    all_builders.cache_clear()
+    try:
+        assert main(["list"]) == 2
+    finally:
+        all_builders.cache_clear()
+    assert "CURATE_EXTRA_BUILDERS names 'no_such_builder_module', which cannot be imported" in capsys.readouterr().err
