@@ -24,7 +24,7 @@ from curate.etymology.model import EtymologyConfig, EtymologyModel
 
 @dataclass
 class TrainConfig:
-    epochs: int = 20
+    epochs: int = 30
     batch_size: int = 16  # sentences per step
     lr: float | None = None  # default 3e-3 for the native model, 5e-5 for a backbone
     weight_decay: float = 1e-4
@@ -36,7 +36,7 @@ class TrainConfig:
     max_length: int = 512  # subwords per sentence for a backbone
     # probability that a type's translation-table evidence is hidden in a batch (native model): text
     # outside the tables must look normal to the model, not like a case it never saw
-    lexicon_dropout: float = 0.0
+    lexicon_dropout: float = 0.5
 
 
 def split_options(options: dict[str, Any] | None) -> tuple[TrainConfig, dict[str, Any]]:
