@@ -508,7 +508,11 @@ def test_maintenance_and_truncation_checks():
         return FetchResponse("u", 200, CaseInsensitiveDict({"Content-Type": ctype}), body, False)
 
     assert "maintenance" in maintenance_detail(resp(b"<html><title>Maintenance</title><p>back soon</p></html>"))
-    assert "503" in maintenance_detail(resp(b"<html><body><h1>503 Service Unavailable</h1></body></html>"))
+    assert "Service Unavailable" in maintenance_detail(resp(b"<html><body><h1>503 Service Unavailable</h1></body></html>"))
+    assert "Error 502" in maintenance_detail(resp(b"<html><body><p>Error 502. Please retry.</p></body></html>"))
+    short_act = b"<html><head><title>Decision on the maintenance of access roads</title></head><body><p>Article 1 " \
+                b"Regulation (EU) No 503/2012 applies to access denied to vehicles.</p></body></html>"
+    assert maintenance_detail(resp(short_act)) is None  # words of a real act are not an outage
     long_page = b"<html><body><p>" + b"Article 1 applies when the service is temporarily unavailable. " * 80 + b"</p>"
     assert maintenance_detail(resp(long_page + b"</body></html>")) is None  # a long document may say it
     assert "truncated" in expect_document(resp(long_page))

@@ -20,10 +20,13 @@ Accept = Callable[[FetchResponse], "str | None"]
 
 _TITLE = re.compile(rb"<title[^>]*>([^<]{0,300})</title>", re.I)
 _TAGS = re.compile(rb"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
+# phrases of outage pages, not single words: a short act may well be *about* maintenance or access
 _MAINTENANCE = re.compile(
-    rb"maintenance|temporarily unavailable|service unavailable|site unavailable|under construction|"
-    rb"bad gateway|gateway time-?out|internal server error|too many requests|try again later|"
-    rb"we.{0,3}ll be back|access denied|request rejected|\b50[234]\b", re.I)
+    rb"(under|scheduled|planned|down for) maintenance|maintenance (mode|in progress|window)|"
+    rb"temporarily unavailable|service unavailable|site unavailable|currently unavailable|under construction|"
+    rb"bad gateway|gateway time-?out|internal server error|too many requests|try again (later|in a few minutes)|"
+    rb"we.{0,3}ll be back|request rejected|(http|error)\s*50[0-9]\b", re.I)
+_MAINTENANCE_TITLE = re.compile(rb"^\s*(site |system )?(maintenance|error|unavailable|down)( page)?\s*$", re.I)
 SHORT_PAGE = 3000  # visible characters: an error page is a few lines, a document (act, summary) far more
 
 
@@ -71,7 +74,10 @@ def maintenance_detail(response: FetchResponse) -> str | None:
     if len(text) > SHORT_PAGE:
         return None
     title = _TITLE.search(response.content[:16384])
-    for where, value in (("title", title.group(1) if title else b""), ("text", text)):
+    title_text = title.group(1) if title else b""
+    if _MAINTENANCE_TITLE.match(title_text):
+        return f"maintenance or error page (title {title_text.strip().decode('utf-8', 'replace')!r})"
+    for where, value in (("title", title_text), ("text", text)):
         hit = _MAINTENANCE.search(value)
         if hit:
             return f"maintenance or error page ({where} says {hit.group(0).decode('utf-8', 'replace')!r})"
