@@ -48,19 +48,30 @@ def split_host_port(address: str) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
+# HTTP/2 client preface + an empty SETTINGS frame: a gRPC server (Ray's GCS, the Ray client server)
+# answers with its own SETTINGS frame (type 4); an HTTP/1 server or anything else does not
+_H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
+
 def probe(address: str, timeout: float = PROBE_TIMEOUT_S) -> None:
-    """Fail fast, naming the address, when nothing listens there."""
+    """Fail fast, naming the address, when nothing listens there or what listens is not gRPC (Ray)."""
     target = split_host_port(address)
     if target is None:
         return
     try:
-        with socket.create_connection(target, timeout=timeout):
-            pass
+        with socket.create_connection(target, timeout=timeout) as sock:
+            sock.sendall(_H2_PREFACE)
+            head = sock.recv(9)
+    except TimeoutError:
+        head = b""
     except OSError as exc:
         raise RayClusterError(
             f"cannot reach the Ray cluster at {address}: {exc.strerror or exc} "
             "(start one with `ray start --head`, or fix --ray-address / RAY_ADDRESS)"
         ) from None
+    if len(head) < 4 or head[3] != 4:
+        raise RayClusterError(f"{address} answers, but not as a Ray cluster (no gRPC/HTTP2 handshake): "
+                              "is it the head node's GCS port (`ray start --head --port`)?")
 
 
 def forwarded_env() -> dict[str, str]:
