@@ -39,19 +39,25 @@ def declared_downloads(builder: Builder, ctx: BuildContext) -> dict[str, Checksu
     return dict(sorted(out.items()))
 
 
-def fetch_declared(builder: Builder, ctx: BuildContext, register: bool = False,
-                   say: Any = print) -> dict[str, Any]:
-    """Download (and verify, unless registering) every declared file; with `register`, write checksums.tsv."""
+def fetch_declared(builder: Builder, ctx: BuildContext, register: bool = False, say: Any = print,
+                   progress: bool | str | None = None) -> dict[str, Any]:
+    """Download (and verify, unless registering) every declared file; with `register`, write checksums.tsv.
+    Each file gets a line on stdout; `progress` (curate.progress) shows the step on stderr."""
+    from curate.progress import Progress
+
     wanted = declared_downloads(builder, ctx)
     got: dict[str, Checksum] = {}
-    for k, (url, expected) in enumerate(wanted.items(), 1):
-        if register or expected is None:
-            path = ctx.fetcher.download(url)
-        else:
-            path = ctx.fetcher.download(url, sha256=expected.sha256, size=expected.size if expected.size >= 0 else None)
-        got[url] = checksum_of(url, path)
-        say(f"[{k}/{len(wanted)}] {'registered' if register else 'verified' if expected else 'unverified'} "
-            f"{url} ({got[url].size:,} bytes)")
+    with Progress("downloading", total=len(wanted), unit="file", mode=progress) as bar:
+        for k, (url, expected) in enumerate(wanted.items(), 1):
+            if register or expected is None:
+                path = ctx.fetcher.download(url)
+            else:
+                path = ctx.fetcher.download(url, sha256=expected.sha256,
+                                            size=expected.size if expected.size >= 0 else None)
+            got[url] = checksum_of(url, path)
+            bar.update(1, bytes=bar.postfix.get("bytes", 0) + got[url].size)
+            say(f"[{k}/{len(wanted)}] {'registered' if register else 'verified' if expected else 'unverified'} "
+                f"{url} ({got[url].size:,} bytes)")
     target = checksums_file(builder)
     if register and got:
         write_checksums(target, got)
@@ -68,7 +74,7 @@ def download_only(builder: Builder, config_names: list[str] | None, opts: Any, r
 
     names = list(dict.fromkeys(config_names or builder.default_configs or [c.name for c in builder.configs]))
     first = make_context(builder, builder.config(names[0]), opts)
-    summary = fetch_declared(builder, first, register=register, say=say)
+    summary = fetch_declared(builder, first, register=register, say=say, progress=getattr(opts, "progress", None))
     units: dict[str, int] = {}
     for name in names:
         ctx = first if name == names[0] else make_context(builder, builder.config(name), opts)

@@ -120,7 +120,7 @@ def downloading_env(monkeypatch, tmp_path, server):
 
 def test_register_then_download_only_then_offline_build(downloading_env, capsys):
     tmp_path, (base, hits) = downloading_env
-    cache = ["--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    cache = ["--cache-dir", str(tmp_path / "cache")]
     out = tmp_path / "out"
     assert main(["build", "test-downloading", "--out", str(out), "--download-only", "--register-checksums",
                  "--cache-dir", str(tmp_path / "reg")]) == 0
@@ -130,7 +130,9 @@ def test_register_then_download_only_then_offline_build(downloading_env, capsys)
     assert not (out / "manifest.json").exists() and not list(out.rglob("*.arrow"))
     capsys.readouterr()
     assert main(["build", "test-downloading", "--out", str(out), "--download-only", *cache]) == 0
-    said = capsys.readouterr().out
+    captured = capsys.readouterr()
+    said = captured.out
+    assert "curate: downloading 2/2 done in" in captured.err and "bytes=18" in captured.err
     assert f"verified {base}/data.tsv" in said and "downloaded and verified 2 file(s), 18 bytes" in said
     assert "default=1" in said and "nothing built" in said
     served = len(hits)
