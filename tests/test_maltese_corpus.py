@@ -33,6 +33,11 @@ def test_sample_build_has_aligned_pipeline_columns(tmp_path):
         assert all(len(row[f"tokens_{p}"]) == n for p in ("translit_all", "translit_arabic", "mixed", "translate_all"))
         for tok, label, arabic in zip(row["tokens"], row["etymology"], row["tokens_translit_arabic"]):
             assert (arabic == tok) == (label != "Arabic") or arabic == tok  # only Arabic-origin tokens change
+    from curate.transforms.pipelines import ConditionalPipeline
+
+    for preset in ("translit_all", "translit_arabic", "mixed", "translate_all"):  # the one-pass columns
+        pipe = ConditionalPipeline(preset)
+        assert all(pipe.apply_tokens(r["tokens"], r["etymology"]) == r[f"tokens_{preset}"] for r in dd["validation"])
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert "translate_all_tokens_kept_untranslated" in json.dumps(manifest)
 

@@ -34,10 +34,18 @@ class CorpusProcessor:
                  device: str | None = "cpu", window_tokens: int = 32_768, max_part_chars: int = 100_000,
                  max_part_tokens: int = 20_000):
         from curate.etymology.inference import EtymologyEngine
-        from curate.transforms.pipelines import ConditionalPipeline
+        from curate.transforms.pipelines import FINE_TO_MERGED, PIPELINE_PRESETS, ConditionalPipeline
 
         self.engine = EtymologyEngine.from_pretrained(model, device=device, threads=threads or default_threads())
         self.pipes = [ConditionalPipeline(p, translate_to=translate_to) for p in PIPELINES]
+        # the presets' label -> action maps, applied from one transliteration and one lookup per token
+        # (`apply_tokens` does the same one pipeline at a time; tests check the two agree)
+        self._choice = {p.preset: {label: "keep transliterate translate".split().index(a)
+                                   for label, a in PIPELINE_PRESETS[p.preset].items()} for p in self.pipes}
+        for fine, merged in FINE_TO_MERGED.items():  # a model with fine labels: act as on the merged one
+            for choice in self._choice.values():
+                choice[fine] = choice.get(merged, 0)
+        self._translit, self._table = self.pipes[0].transliterator, self.pipes[0].translations
         self.window_tokens, self.max_part_chars, self.max_part_tokens = window_tokens, max_part_chars, max_part_tokens
         self.counts: Counter = Counter()
 
@@ -99,17 +107,26 @@ class CorpusProcessor:
             tokens = [t for s in sentences for t in s]
             row = {"id": rid, "text": text, "tokens": tokens, "sentence_lengths": [len(s) for s in sentences],
                    "etymology": labels, "etymology_prob": probs}
-            for pipe in self.pipes:
-                row[f"tokens_{pipe.preset}"] = pipe.apply_tokens(tokens, labels)
+            row.update(self.columns(tokens, labels))
             self.counts["tokens"] += len(tokens)
             yield row
+
+    def columns(self, tokens: list[str], labels: list[str]) -> dict[str, list[str]]:
+        """`tokens_<preset>` for every pipeline: a token no table translates is kept (and counted)."""
+        translit = self._translit.transliterate_many(tokens)  # per-type cache: dict lookups in C
+        found = list(map(self._table.get, tokens))
+        options = list(zip(tokens, translit, [t if f is None else f for t, f in zip(tokens, found)]))
+        out = {}
+        for preset, choice in self._choice.items():
+            picks = [choice.get(label, 0) for label in labels]
+            out[f"tokens_{preset}"] = [o[c] for o, c in zip(options, picks)]
+            untranslated = sum(1 for f, c in zip(found, picks) if c == 2 and f is None)
+            if untranslated:
+                self.counts[f"{preset}_tokens_kept_untranslated"] += untranslated
+        return out
 
     def take_counts(self) -> dict[str, int]:
         """Counts since the last call: rows cut from long records, tokens left untranslated per pipeline."""
         out = dict(self.counts)
-        for pipe in self.pipes:
-            if pipe.stats.get("translate_oov"):
-                out[f"{pipe.preset}_tokens_kept_untranslated"] = pipe.stats["translate_oov"]
-            pipe.stats.clear()
         self.counts.clear()
         return out

@@ -166,14 +166,19 @@ class EtymologyEngine:
         return self.backend.model.logits_from_projected(projected, context, mask)
 
     def _project_types(self, types: list[str]) -> torch.Tensor:
-        """Encode new types in fixed-size chunks (character input always `max_chars` wide)."""
+        """Encode new types in chunks of similar length (less character padding); rows in input order."""
+        order = sorted(range(len(types)), key=lambda i: len(types[i]))
         parts = []
         for start in range(0, len(types), 4096):
-            chars, features, memo = self.backend.type_inputs(types[start : start + 4096])
+            chunk = [types[i] for i in order[start : start + 4096]]
+            chars, features, memo = self.backend.type_inputs(chunk)
             tensors = [_to_device(torch.from_numpy(a), self.device) for a in (chars, features, memo)]
             parts.append(self.backend.model.project_types(*tensors, tables=self._char_tables).float())
         self.new_types += len(types)
-        return torch.cat(parts)
+        out = torch.cat(parts)
+        inverse = torch.empty(len(types), dtype=torch.long)
+        inverse[torch.as_tensor(order)] = torch.arange(len(types))
+        return out[inverse.to(out.device)]
 
     def stats(self) -> dict[str, int]:
         out = {"new_types_encoded": self.new_types, "long_sentences_cut": self.long_sentences_cut}
