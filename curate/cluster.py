@@ -12,6 +12,7 @@ workers through the job's runtime environment so extra builders and logging sett
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 from pathlib import Path
@@ -105,3 +106,11 @@ def activate_script(venv: str | None) -> str | None:
     if venv and Path(venv).is_dir() and (Path(venv) / "bin" / "activate").is_file():
         return str(Path(venv) / "bin" / "activate")
     return venv
+
+
+def memory_gb(text: str) -> int:
+    """--mem-per-cpu-gb: a whole, positive number of GB (datatrove writes `--mem-per-cpu=<n>G`, which Slurm
+    reads as an integer)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole, positive number of GB")
+    return int(text)

@@ -40,6 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "private one)")
     run_on.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
     run_on.add_argument("--slurm-time", type=slurm_time, default="24:00:00", help="sbatch --time of each job")
+    from curate.cluster import memory_gb
+
+    run_on.add_argument("--mem-per-cpu-gb", type=memory_gb, default=2, metavar="GB",
+                        help="memory per work-unit task on Slurm (--mem-per-cpu) and Ray (memory resource); default 2")
     run_on.add_argument("--no-progress", action="store_true",
                         help="no progress output (default: bars on a terminal, plain lines otherwise)")
     run_on.add_argument("--verbose", action="store_true", help="show datatrove's per-task logs")
@@ -118,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
         out_dir=args.out, sample=args.sample, offline=args.offline, cache_dir=args.cache_dir,
         manual_dir=args.manual_dir, workers=args.workers, executor=args.executor, max_examples=args.max_examples,
         overwrite=args.overwrite, options=_builder_options(builder, args.extra),
-        slurm={"partition": args.slurm_partition, "time": args.slurm_time, "venv_path": os.environ.get("VIRTUAL_ENV")},
+        slurm={"partition": args.slurm_partition, "time": args.slurm_time, "venv_path": os.environ.get("VIRTUAL_ENV"),
+               "mem_per_cpu_gb": args.mem_per_cpu_gb},
         ray_address=args.ray_address, format=args.format, max_shard_bytes=max_shard_bytes,
         progress=False if args.no_progress else None, verbose=args.verbose, durable=args.durable,
     )
