@@ -135,11 +135,14 @@ class ConfigStats:
 
 
 def word_counts(column: Any) -> Any:
-    """Whitespace words per row, as `str.split()` counts them (Unicode whitespace; polars' regex is
-    Unicode-aware where pyarrow's RE2 `\\S` is ASCII-only, and 2-3x faster here)."""
-    import polars as pl
+    """Whitespace words per row, as `str.split()` counts them (Unicode whitespace, like eurlex's old polars
+    `\\S+` count; pyarrow's RE2 `\\S` is ASCII-only). pyarrow, not polars: finalize runs in the parent of
+    forked workers, and a process that has started polars' thread pool can deadlock its forked children."""
+    import pyarrow.compute as pc
 
-    return pl.from_arrow(column).str.count_matches(r"\S+").to_arrow()
+    trimmed = pc.utf8_trim_whitespace(column)
+    words = pc.list_value_length(pc.utf8_split_whitespace(trimmed))
+    return pc.if_else(pc.equal(trimmed, ""), 0, words)  # "" splits into [""]: no word
 
 
 def canonical(stats: dict[str, Any]) -> dict[str, Any]:
@@ -193,7 +196,7 @@ def _summary(counter: Counter, edges: list[float]) -> dict[str, Any]:
     import bisect
 
     count = sum(counter.values())
-    total = sum(v * n for v, n in counter.items())
+    total = sum(v * n for v, n in sorted(counter.items()))  # one order: float sums do not depend on batching
     values = sorted(counter)
     hist = [0] * (len(edges) - 1)
     for v in values:
