@@ -9,10 +9,10 @@ import json
 import pytest
 from test_fetch import fetcher, server  # noqa: F401  (the ScriptedServer fixture)
 
-from builders.clef_queries import hc4
-from builders.clef_queries.records import Hc4Files
-from builders.entity_cs.wikidata import MediaWikiApi
-from builders.eurlex_sum import cellar
+from curate.builders.clef_queries import hc4
+from curate.builders.clef_queries.records import Hc4Files
+from curate.builders.entity_cs.wikidata import MediaWikiApi
+from curate.builders.eurlex_sum import cellar
 from curate.errors import CurateError
 from curate.fetch import RejectedAnswerError
 
@@ -74,3 +74,18 @@ def test_cellar_mirror_gets_the_item_links_of_a_300_list(server, tmp_path):  # n
     server.routes["/cellar/oj/X.0001.01/DOC_1"] = [(200, {"Content-Type": "text/html"}, act)]
     doc = cellar.fetch_document(fetcher(tmp_path), "celex", "32004R0261", "en", cellar=server.url + "/cellar")
     assert doc.content == act and doc.url == server.url + "/cellar/oj/X.0001.01/DOC_1"
+
+
+def test_info_lists_every_remote_endpoint_with_its_default(capsys):
+    from curate.cli import main
+
+    want = {"eurlex-sum": {"sparql": cellar.SPARQL_ENDPOINT, "cellar": cellar.CELLAR, "eurlex": cellar.EURLEX},
+            "entity-cs": {"wikipedia-api": "https://en.wikipedia.org/w/api.php",
+                          "wikidata-api": "https://www.wikidata.org/w/api.php"},
+            "clef-queries": {"hc4": hc4.HC4_BASE}}
+    for name, endpoints in want.items():
+        assert main(["info", name, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["endpoints"] == endpoints
+        assert main(["info", name]) == 0
+        text = capsys.readouterr().out
+        assert all(f"  {key}: {url}" in text for key, url in endpoints.items())
