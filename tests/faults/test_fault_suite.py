@@ -209,6 +209,7 @@ def _cli(server, name: str, out: Path, cache: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("name,where,group", [
+    ("eurlex-sum", "/sparql", True),             # while listing the work units, before any is dispatched
     ("eurlex-sum", "/cellar/legissum/", True),   # mid-unit: the act is cached, the summary in flight
     ("eurlex-sum", "/cellar/celex/", False),     # PID only: its workers must not live on holding the folder
     ("entity-cs", "/wikidata-api", True),
