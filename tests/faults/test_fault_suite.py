@@ -260,3 +260,15 @@ def test_failed_unit_is_one_clear_line_naming_the_url(server, tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{server.endpoint('cellar')}/celex/32004R0261: HTTP 200: answer rejected" in err
     assert "| ERROR |" in err and "Traceback" not in err  # the worker's log file keeps it, not the terminal
+
+
+def test_corrupted_cache_entry_is_refetched_and_counted_in_the_manifest(server, baselines, tmp_path):
+    build(server, "eurlex-sum", tmp_path / "first", tmp_path / "cache")
+    objects = sorted((tmp_path / "cache" / "http" / "objects").iterdir(), key=lambda p: p.stat().st_size)
+    objects[-1].write_bytes(b"bit rot")  # the act, the largest body
+    before = len(server.hits("/cellar/celex/"))
+    build(server, "eurlex-sum", tmp_path / "second", tmp_path / "cache")
+    manifest = assert_same_as_baseline(baselines, "eurlex-sum", tmp_path / "second")
+    assert manifest["configs"]["en"]["fetch"]["cache_corrupted"] == 1
+    assert len(server.hits("/cellar/celex/")) == before + 1  # refetched once, then cached again
+    assert_cache_clean(tmp_path / "cache", server)
