@@ -127,11 +127,13 @@ class CachedFetcher(RetryingSender):
             self.stats["cache_rejected"] += 1
             log.warning("cached answer for %s refused (%s); removed", redact_url(url), reason)
             self.cache._index(key).unlink(missing_ok=True)
-            cached = f"the cached answer was refused ({reason})"
+            cached = f"the cached answer was refused ({reason}) and removed"
         if self.offline:
-            reason = "not in the cache and --offline forbids the network"
-            raise OfflineCacheMiss(url, reason if cached is None else f"cache entry was corrupted ({cached}) and "
-                                                                      "was removed; rerun without --offline")
+            if cached is None:
+                raise OfflineCacheMiss(url)
+            problem = cached if cached.startswith("the cached answer") else \
+                f"cache entry was corrupted ({cached}) and was removed"
+            raise OfflineCacheMiss(url, f"{problem}; rerun without --offline")
         self.stats["cache_misses"] += 1
         response = self._send_with_retries(method, url, headers, data, accept)
         status, content = response.status, response.content
