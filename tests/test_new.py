@@ -94,3 +94,10 @@ def test_an_existing_folder_is_never_overwritten(tmp_path, capsys):
     assert main(["new", "my-corpus", "--path", str(tmp_path)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert [p.name for p in (tmp_path / "my_corpus").iterdir()] == ["keep.txt"]
+
+
+def test_the_default_folder_is_the_one_the_registry_scans():
+    from curate.commands.new import _builders_root
+
+    root = _builders_root()
+    assert (root / "eurlex_sum" / "__init__.py").is_file() and (root / "__init__.py").is_file()

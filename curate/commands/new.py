@@ -15,15 +15,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _builders_root() -> Path:
+    """The folder the registry scans for builders (`curate/builders/` once builders move into the package)."""
+    import importlib
+
+    for package in ("curate.builders", "builders"):
+        try:
+            return Path(importlib.import_module(package).__path__[0])
+        except ModuleNotFoundError:
+            continue
+    raise FileNotFoundError("no builders package found")  # unreachable in an installed curate
+
+
 def run(args: argparse.Namespace) -> int:
-    import builders
     from curate.errors import OptionError
     from curate.registry import all_builders
     from curate.scaffold import scaffold
 
     if args.name in all_builders():
         raise OptionError(f"a builder named {args.name!r} is already registered")
-    default_root = Path(builders.__path__[0])
+    default_root = _builders_root()
     root = args.path if args.path is not None else default_root
     files = scaffold(args.name, root)
     folder = files[0].parent
