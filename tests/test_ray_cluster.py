@@ -76,7 +76,8 @@ def cluster():
     # short root: Ray's Unix socket paths under it must stay below 108 characters
     root = Path(tempfile.mkdtemp(prefix="cray", dir="/tmp"))
     gcs, client, dashboard = _free_ports(3)
-    base = {**os.environ, **RAY_ENV}
+    # SLOW_SLEEP: units last a few seconds, so the two tasks in flight overlap on the two one-CPU nodes
+    base = {**os.environ, **RAY_ENV, "SLOW_SLEEP": "0.3"}
     base.pop("RAY_ADDRESS", None)
     nodes: list[subprocess.Popen] = []
     try:
@@ -97,12 +98,11 @@ def cluster():
 
 
 def test_build_on_two_node_cluster_matches_local(cluster, slow_env, monkeypatch):
-    monkeypatch.setenv("SLOW_UNITS", "2")
-    monkeypatch.setenv("SLOW_SLEEP", "0.3")  # 2 tasks in flight, one CPU per node: one task on each node
+    monkeypatch.setenv("SLOW_UNITS", "2")  # 2 tasks in flight, one CPU per node: one task on each node
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     assert main(["build", "test-slow-counting", "--out", str(slow_env / "local"), "--no-progress"]) == 0
     out = slow_env / "ray"
-    # SLOW_LOG and SLOW_SLEEP are not forwarded (only CURATE_* and PYTHONPATH are); the nodes set SLOW_LOG
+    # SLOW_LOG and SLOW_SLEEP are not forwarded (only CURATE_* and PYTHONPATH are): the nodes set them
     env = {**os.environ, **RAY_ENV}
     env.pop("SLOW_LOG")
     start = time.monotonic()
