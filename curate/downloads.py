@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.builder import BuildContext, Builder
+from curate.errors import CurateError
 from curate.fetch.download import Checksum, checksum_of, read_checksums, write_checksums
 
 
@@ -45,6 +46,11 @@ def fetch_declared(builder: Builder, ctx: BuildContext, register: bool = False, 
     Each file gets a line on stdout; `progress` (curate.progress) shows the step on stderr."""
     from curate.progress import Progress
 
+    if ctx.sample:  # a --sample build reads bundled fixtures, never the declared files
+        if register:
+            raise CurateError("--register-checksums records the real downloads: run it without --sample")
+        say("--sample: the build reads bundled fixtures; no declared file to download")
+        return {"files": 0, "bytes": 0, "unverified": [], "checksums": None}
     wanted = declared_downloads(builder, ctx)
     got: dict[str, Checksum] = {}
     with Progress("downloading", total=len(wanted), unit="file", mode=progress) as bar:

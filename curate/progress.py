@@ -85,17 +85,17 @@ class Progress:
             self._line(f"{self._count()}{pct} {self._rate()}{self._extra()} "
                        f"[{_clock(time.monotonic() - self.start)}]")
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
         elif self.mode == "lines":
             self.mode = "closed"
-            self._line(f"{self._count()} done in {_clock(time.monotonic() - self.start)} ({self._rate()})"
-                       f"{self._extra()}")
+            self._line(f"{self._count()} {'stopped after' if failed else 'done in'} "
+                       f"{_clock(time.monotonic() - self.start)} ({self._rate()}){self._extra()}")
 
     def __enter__(self) -> Progress:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        self.close(failed=exc_type is not None)

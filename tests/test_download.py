@@ -153,3 +153,13 @@ def test_download_only_refuses_a_file_that_changed_upstream(downloading_env, cap
         FILES["/extra.txt"] = b"hello\n"
     err = capsys.readouterr().err
     assert f"{base}/extra.txt" in err and "differs from the expected" in err and "Traceback" not in err
+
+
+def test_sample_builds_download_nothing_and_register_needs_a_real_build(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["build", "clef-queries", "--sample", "--download-only", "--out", str(out), "--no-progress"]) == 0
+    said = capsys.readouterr().out
+    assert "no declared file to download" in said and "topics=5" in said and "nothing built" in said
+    assert not (out / "manifest.json").exists()
+    assert main(["build", "clef-queries", "--sample", "--register-checksums", "--out", str(out)]) == 2
+    assert "run it without --sample" in capsys.readouterr().err

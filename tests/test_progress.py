@@ -54,3 +54,14 @@ def test_build_without_terminal_logs_each_step_and_summarises(slow_env, capsys):
     assert f"card: {out / 'README.md'}; manifest: {out / 'manifest.json'}" in said
     assert main(["build", "test-slow-counting", "--out", str(slow_env / "quiet"), "--no-progress"]) == 0
     assert "curate:" not in capsys.readouterr().err
+
+
+def test_a_failed_step_says_stopped_not_done():
+    out = io.StringIO()
+    try:
+        with Progress("downloading", total=3, unit="file", stream=out) as p:
+            p.update(1)
+            raise OSError("network down")
+    except OSError:
+        pass
+    assert out.getvalue().splitlines()[-1].startswith("curate: downloading 1/3 stopped after 0:00:00")
