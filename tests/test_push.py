@@ -402,3 +402,16 @@ def test_a_5xx_storm_fails_cleanly_and_the_rerun_resumes(hub, tmp_path):
     assert len(hub.commits) == first  # nothing committed during the storm
     push(build, "me/storm", limits=CommitLimits(max_files=3, retries=2), say=lambda s: None)
     assert hub.files("me/storm") == hub.files("me/ds")
+
+
+def test_commit_limit_flags_are_checked(tmp_path, capsys):
+    from curate.commands.push import parse_size
+
+    assert parse_size("500MB") == 500_000_000 and parse_size("1GiB") == 2**30 and parse_size("4096") == 4096
+    for bad in (["--commit-files", "0"], ["--commit-bytes", "5XB"], ["--commit-bytes", "0MB"]):
+        with pytest.raises(SystemExit):
+            curate_main(["push", str(tmp_path), "me/ds", *bad])
+    assert curate_main(["push", str(tmp_path), "me/ds", "--create-branch"]) == 2
+    err = capsys.readouterr().err
+    assert "expected a whole number ≥ 1, got '0'" in err and "not a size: '5XB'" in err
+    assert "--create-branch needs --revision" in err
