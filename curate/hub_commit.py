@@ -85,22 +85,25 @@ def with_backoff(what: str, call: Callable[[], Any], limits: CommitLimits, say: 
     raise AssertionError("unreachable")
 
 
-def check_access(api: Any, target: Target) -> bool:
+def check_access(api: Any, target: Target, limits: CommitLimits, say: Callable[[str], None]) -> bool:
     """Fail before anything is sent; returns whether the repo exists already."""
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
     namespace = target.repo_id.split("/")[0]
     try:
-        who = api.whoami()
+        who = with_backoff("check the token", api.whoami, limits, say)
     except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "?"
+        status = exc.response.status_code if exc.response is not None else None
+        if status not in (401, 403):
+            raise
         raise CurateError(f"the Hub at {api.endpoint} rejected the token (HTTP {status}); check HF_TOKEN") from None
     problem = _write_problem(who, namespace, target.repo_id)
     if problem:
         raise CurateError(f"the token cannot push to {target}: {problem}")
     try:
-        info = api.repo_info(target.repo_id, repo_type="dataset")
-        refs = api.list_repo_refs(target.repo_id, repo_type="dataset")
+        info = with_backoff("look up the repo", lambda: api.repo_info(target.repo_id, repo_type="dataset"), limits, say)
+        refs = with_backoff("list branches", lambda: api.list_repo_refs(target.repo_id, repo_type="dataset"),
+                            limits, say)
     except RepositoryNotFoundError:
         if target.revision != "main" and not target.create_branch:
             raise CurateError(f"{target}: the repo does not exist yet, so neither does revision "
@@ -148,7 +151,7 @@ def upload(plan: UploadPlan, target: Target, token: str, limits: CommitLimits, s
 
     api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token, library_name="curate",
                 library_version=__version__)
-    exists = check_access(api, target)
+    exists = check_access(api, target, limits, say)
     url = with_backoff("create repo", lambda: api.create_repo(target.repo_id, repo_type="dataset",
                                                                private=target.private, exist_ok=True), limits, say)
     if target.revision != "main":

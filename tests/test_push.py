@@ -273,11 +273,12 @@ def test_429_and_5xx_are_retried_honouring_retry_after(hub, tmp_path, capsys):
     from curate.hub_commit import CommitLimits
 
     build = make_build(tmp_path / "b", BIG)
+    hub.fail("GET", "/api/whoami-v2", 429, {"Retry-After": "0"})  # rate limited before anything else
     hub.fail("POST", "/commit/", 429, {"Retry-After": "1"})  # the Hub's commit rate limit
     hub.fail("PUT", "/lfs-upload/", 503)  # storage hiccup during an LFS upload
     push(build, "me/ds", limits=CommitLimits(max_files=3))
     out = capsys.readouterr().out
-    assert "HTTP 429; retrying in 1 s" in out
+    assert "check the token: HTTP 429; retrying in 0 s" in out and "HTTP 429; retrying in 1 s" in out
     commits = [r for r in hub.requests if r["method"] == "POST" and "/commit/" in r["path"]]
     assert commits[1]["t"] - commits[0]["t"] >= 0.9  # Retry-After: 1 was honoured
     assert _files_per_commit(hub) == [3, 3, 1, 2]  # 7 data files in commits of at most 3; the card last
