@@ -84,6 +84,9 @@ class NativeBackend:
         else:
             chars, features = featurize_types(featurizer, list(types))
         memo = np.stack([self.memoriser.features(t) for t in types])
+        # the caller stores the encoded result: the memoriser's own per-type cache (up to 500k small
+        # arrays, ~300 B each) would only make the process grow with the vocabulary
+        self.memoriser._cache.clear()
         return chars, np.asarray(features, dtype=np.float32), memo
 
     def encode(self, sentences: Sequence[Sequence[str]], memory: Sequence[np.ndarray] | None = None) -> dict:
