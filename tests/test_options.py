@@ -190,3 +190,26 @@ def test_a_refused_prepare_does_not_pin_the_settings(tmp_path):
         del Needy
         gc.collect()
         all_builders.cache_clear()
+
+
+def test_a_builder_flag_may_not_shadow_a_generic_one():
+    import argparse
+
+    from curate.commands import build as build_command
+    from curate.errors import BuilderDefinitionError
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    build_command.register(sub)
+    parser = sub.choices["build"]
+
+    @dataclass(frozen=True)
+    class Clashing(BuilderOptions):
+        workers: int = option(1, help="shadows --workers")
+
+    class FakeBuilder:
+        name, Options = "clashing", Clashing
+
+    with pytest.raises(BuilderDefinitionError, match="--workers clash with curate build's own flags"):
+        build_command._builder_options(FakeBuilder(), [], parser)
+    for cls in all_builders().values():  # and no registered builder does
+        build_command._builder_options(cls(), [], parser)

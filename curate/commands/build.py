@@ -84,10 +84,16 @@ def _help(args: argparse.Namespace) -> int:
     return 0
 
 
-def _builder_options(builder, extra: list[str]):
+def _builder_options(builder, extra: list[str], build_parser: argparse.ArgumentParser):
     """The builder's own flags (its `Options` dataclass), typed and checked before anything is written."""
-    from curate.options import parse_args
+    from curate.errors import BuilderDefinitionError
+    from curate.options import flag_of, option_fields, parse_args
 
+    # a builder flag named like a generic one would never reach the builder: the generic parser takes it first
+    clash = sorted({flag_of(f) for f, _ in option_fields(builder.Options)} & set(build_parser._option_string_actions))
+    if clash:
+        raise BuilderDefinitionError(f"{builder.name}: its option(s) {', '.join(clash)} clash with curate build's "
+                                     "own flags; rename the field(s) of its Options dataclass")
     return parse_args(builder.Options, extra, prog=f"curate build {builder.name}")
 
 
@@ -121,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     opts = BuildOptions(
         out_dir=args.out, sample=args.sample, offline=args.offline, cache_dir=args.cache_dir,
         manual_dir=args.manual_dir, workers=args.workers, executor=args.executor, max_examples=args.max_examples,
-        overwrite=args.overwrite, options=_builder_options(builder, args.extra),
+        overwrite=args.overwrite, options=_builder_options(builder, args.extra, args.build_parser),
         slurm={"partition": args.slurm_partition, "time": args.slurm_time, "venv_path": os.environ.get("VIRTUAL_ENV"),
                "mem_per_cpu_gb": args.mem_per_cpu_gb},
         ray_address=args.ray_address, format=args.format, max_shard_bytes=max_shard_bytes,
