@@ -211,7 +211,7 @@ class TypeFeaturizer:
 
     def many(self, types: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(character ids [N, max_chars], features [N, n_features]) of many types: cached types are looked
-        up, new ones computed together by `batch_features.featurize_types` (vectorised, ~10x the one-by-one
+        up, new ones computed together by `batch_features.featurize_types` (vectorised, ~7x the one-by-one
         path). No lexicon dropout here: this is the inference path."""
         from curate.etymology.batch_features import featurize_types
 
