@@ -73,7 +73,7 @@ def test_shipped_default_model_loads_and_tags(capsys, monkeypatch):
     assert right / sum(len(a.tokens) for a in annotations) > 0.98  # its own training data
     import io
 
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO("Il-Qorti qalet.\n".encode()), encoding="utf-8"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"Il-Qorti qalet.\n"), encoding="utf-8"))
     assert main(["tag", "--format", "jsonl"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["tokens"] == ["Il-", "Qorti", "qalet", "."] and record["etymology"][-1] == "Symbol"

@@ -137,8 +137,9 @@ def test_batched_features_equal_the_one_by_one_definition(use_tables):
 def test_wordlist_features_are_exact_lookups_and_batched_equals_one_by_one(monkeypatch):
     from curate.etymology import wordlists
     from curate.etymology.batch_features import featurize_types
-    from curate.etymology.features import TypeFeaturizer, maltese_skeleton
+    from curate.etymology.features import TypeFeaturizer
     from curate.etymology.lexicon import load_lexicon
+    from curate.etymology.spelling import maltese_skeleton
 
     tiny = {"en": {"petrol": 0.5}, "it": {"amministrazioni": 0.6, "certificato": 0.4}, "ar": {"كتب": 0.7}}
     monkeypatch.setattr(wordlists, "load_wordlists", lambda: tiny)  # the real lists take seconds to read

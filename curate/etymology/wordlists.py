@@ -21,13 +21,8 @@ from functools import lru_cache
 import numpy as np
 
 from curate.errors import CurateError
-from curate.etymology.features import (
-    WORDLIST_FEATURES,
-    _strip_accents,
-    arabic_skeleton,
-    maltese_skeleton,
-    romance_form,
-)
+from curate.etymology.features import WORDLIST_FEATURES
+from curate.etymology.spelling import _strip_accents, arabic_skeleton, maltese_skeleton, romance_form
 
 _ENDINGS = ("", "o", "e", "a", "i")
 
