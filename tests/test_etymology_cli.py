@@ -121,6 +121,11 @@ def test_lexicon_none_hides_every_table_feature_and_dropout_hides_some():
         mask = np.ones(len(without), dtype=bool)
         mask[LEXICAL] = False
         assert np.array_equal(with_tables[mask], without[mask])  # shape and n-grams are untouched
+    # a token the tables lack reads exactly what --lexicon none gives every token: that protocol is the
+    # promise for `curate tag` on text outside the tables
+    for token in ("xkaffarijiet", "Żebbuġjani", "stationsz"):
+        assert lexicon.tables["en"].get(token) is None and lexicon.tables["ar"].get(token) is None
+        assert np.array_equal(full(token)[1], none(token)[1])
     full.set_lexicon_dropout(0.5, seed=1)
     hidden = [not full("Maġistrat")[1][LEXICAL].any() for _ in range(200)]
     assert 60 < sum(hidden) < 140
