@@ -11,7 +11,10 @@ citation) and *yields* examples one work unit at a time. It never writes files: 
         def features(self, config): ...
         def work_units(self, ctx): return ["a", "b"]
         def generate(self, unit, ctx):
-            yield "train", {"text": ...}
+            yield ctx.config.name, "train", {"text": ...}
+
+What `prepare(ctx)` returns (JSON-able) is stored in the stage and handed to every worker as
+`ctx.prepared`: the explicit way for a listing or a lookup table location to reach `generate`.
 """
 
 from __future__ import annotations
@@ -71,7 +74,13 @@ class BuildContext:
     cassette: Path | None = None  # recorded responses replayed as the network in --sample mode
     endpoints: dict[str, str] = field(default_factory=dict)  # --endpoint KEY=URL overrides of Builder.endpoints
     fetch_settings: dict[str, Any] = field(default_factory=dict)  # CachedFetcher retries/timeout/deadline/max_bytes
+    configs: tuple[str, ...] = ()  # the configs `generate` produces in this pass (shared_work_units: several)
+    prepared: Any = None  # what `prepare()` returned, restored from the stage on every worker
     _fetcher: Any = None
+
+    def __post_init__(self) -> None:
+        if not self.configs:
+            self.configs = (self.config.name,)
 
     def skip(self, reason: str, n: int = 1) -> None:
         """Count a record that was deliberately left out; the manifest reports every reason."""
@@ -88,7 +97,9 @@ class BuildContext:
 
             if self.cassette is not None:
                 # --sample: the recorded responses are the network; the cache lives with the build
-                self._fetcher = CachedFetcher(self.out_dir / ".curate" / "http-sample", cassette=self.cassette,
+                from curate.staging import Staging
+
+                self._fetcher = CachedFetcher(Staging(self.out_dir).http_sample_cache, cassette=self.cassette,
                                               **self.fetch_settings)
             else:
                 self._fetcher = CachedFetcher(self.cache_dir / "http", offline=self.offline, **self.fetch_settings)
@@ -123,7 +134,7 @@ class Builder:
     id_field: ClassVar[str | None] = None  # names a record in error messages
     max_shard_bytes: ClassVar[int] = 256 * 1024 * 1024
     Options: ClassVar[type[BuilderOptions]] = NoOptions  # frozen dataclass: flags, checks, defaults (curate.options)
-    shared_work_units: ClassVar[bool] = False  # one pass over a unit yields every config: see generate_many
+    shared_work_units: ClassVar[bool] = False  # one pass over a unit yields every requested config
     endpoints: ClassVar[dict[str, str]] = {}  # remote endpoint key -> default base URL (--endpoint KEY=URL)
 
     # ---- declarations -------------------------------------------------------------------------
@@ -138,17 +149,17 @@ class Builder:
         """Stable, ordered ids of independent pieces of work; a finished unit is never redone."""
         return ["all"]
 
-    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
-        """Yield `(split, record)` pairs for one work unit, in a deterministic order."""
+    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, str, dict]]:
+        """Yield `(config, split, record)` for one work unit, in a deterministic order. `config` is one of
+        `ctx.configs`: just `ctx.config.name`, or with `shared_work_units` every requested config (one
+        expensive pass over the unit serves them all)."""
         raise NotImplementedError
 
-    def generate_many(self, unit: str, ctx: BuildContext, configs: list[str]) -> Iterator[tuple[str, str, dict]]:
-        """For `shared_work_units` builders: yield `(config, split, record)` for all `configs` in one pass
-        (expensive parsing done once, not once per config). `ctx.config` is the first of `configs`."""
-        raise NotImplementedError
-
-    def prepare(self, ctx: BuildContext) -> None:
-        """Optional step run once, in the parent process, before work units are dispatched."""
+    def prepare(self, ctx: BuildContext) -> Any:
+        """Optional step run once per config, in the parent process, before the work units are listed.
+        Returns JSON-able data (a listing, a table's location); it is stored in the stage and every
+        worker reads it as `ctx.prepared` (so is `work_units`, which runs after it)."""
+        return None
 
     def card_context(self, config: BuilderConfig, tables: dict[str, Any]) -> dict[str, Any]:
         """Extra statistics for the card template, computed from the finished splits (pyarrow tables)."""

@@ -6,6 +6,19 @@ from __future__ import annotations
 class CurateError(Exception):
     """Base class: the CLI prints these without a traceback and exits with status 2."""
 
+    def __reduce__(self) -> tuple:
+        # subclasses take other constructor arguments than their message: rebuild without calling __init__,
+        # so the error survives the trip back from a worker process (one that cannot be unpickled there
+        # leaves multiprocess's pool waiting for ever)
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
+
+
+def _rebuild(cls: type, args: tuple, state: dict) -> CurateError:
+    exc = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
 
 class UnknownNameError(CurateError):
     def __init__(self, kind: str, name: str, valid: list[str]):

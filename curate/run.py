@@ -1,21 +1,20 @@
 """Runs a builder: work units fan out over a datatrove executor, then `finalize` assembles the output.
 
 Resume is per work unit, not per datatrove task: each unit writes its part files and, last, a
-`done.json` marker (atomically). A rerun skips units with a marker, so the task count may change
-between runs (datatrove's own completion markers assume it does not, so we don't rely on them), and
-the final shards depend only on the records, never on which worker produced them.
+`done.json` marker (atomically; the layout belongs to `curate.staging`). A rerun skips units with a
+marker, so the task count may change between runs (datatrove's own completion markers assume it does
+not, so we don't rely on them), and the final shards depend only on the records, never on which worker
+produced them.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 import os
-import re
 import shutil
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,37 +23,19 @@ from datatrove.pipeline.base import PipelineStep
 from curate import lifeline
 from curate.builder import BuildContext, Builder, BuilderConfig
 from curate.errors import CurateError
-from curate.io import durable, set_durable, write_json_atomic
+from curate.io import durable, set_durable
 from curate.options import resolve as resolve_options
+from curate.settings import EXECUTORS, BuildOptions, UnitSpec
 from curate.shards import ArrowShardWriter, hf_schema
+from curate.staging import Job, Staging
 
-EXECUTORS = ("local", "slurm", "ray")
-
-
-@dataclass
-class BuildOptions:
-    out_dir: Path
-    sample: bool = False
-    offline: bool = False
-    cache_dir: Path | None = None
-    manual_dir: Path | None = None
-    workers: int = 1
-    executor: str = "local"
-    max_examples: int | None = None
-    overwrite: bool = False
-    options: Any = None  # the builder's Options, or a dict of its fields: build() types and checks it
-    slurm: dict[str, Any] = field(default_factory=dict)
-    ray_address: str | None = None  # None: RAY_ADDRESS if set, else a private Ray instance
-    format: str = "arrow"  # of the final shards: arrow (save_to_disk layout) or parquet
-    max_shard_bytes: int | None = None  # None: the builder's max_shard_bytes
-    progress: bool | str | None = True  # True/None: a bar on a TTY, else lines; False: off (curate.progress)
-    verbose: bool = False
-    endpoints: dict[str, str] = field(default_factory=dict)  # --endpoint KEY=URL (not part of the fingerprint)
-    fetch: dict[str, Any] = field(default_factory=dict)  # CachedFetcher settings: retries, timeout, deadline, max_bytes
-    durable: bool = False  # fsync every file and folder written (--durable)
+__all__ = ["BuildOptions", "dispatch_units", "make_context", "run_unit"]
 
 
-def make_context(builder: Builder, config: BuilderConfig, opts: BuildOptions) -> BuildContext:
+def make_context(builder: Builder, config: BuilderConfig, opts: BuildOptions | UnitSpec,
+                 configs: tuple[str, ...] | None = None, prepared: Any = None) -> BuildContext:
+    """The context a builder sees; `configs` are those one pass over a unit produces, `prepared` is what
+    `prepare()` returned (None while preparing)."""
     kwargs: dict[str, Any] = {}
     if opts.cache_dir is not None:
         kwargs["cache_dir"] = Path(opts.cache_dir)
@@ -69,29 +50,23 @@ def make_context(builder: Builder, config: BuilderConfig, opts: BuildOptions) ->
         max_examples=opts.max_examples,
         options=resolve_options(builder.Options, opts.options),  # typed and checked (already, via build())
         cassette=cassette if cassette is not None and cassette.exists() else None,
+        configs=configs or (config.name,),
+        prepared=prepared,
         endpoints=dict(opts.endpoints), fetch_settings=dict(opts.fetch),
         **kwargs,
     )
 
 
-def staging_dir(out_dir: Path, config: str) -> Path:
-    return Path(out_dir) / ".curate" / config
-
-
-def unit_dir(stage: Path, index: int, unit: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", unit)[:80]
-    return stage / "parts" / f"{index:06d}-{safe}"
-
-
-def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir: Path,
-             configs: list[str]) -> dict:
+def run_unit(builder: Builder, ctx: BuildContext, job: Job, staging: Staging) -> dict:
     """Generate one work unit into per-config, per-split part files; each `done.json` is written last.
 
-    A builder with `shared_work_units` produces every requested config in one pass over the unit
-    (e.g. one dump parse for 93 languages); otherwise `configs` is just `[ctx.config.name]`."""
-    targets = {c: unit_dir(staging_dir(out_dir, c), index, unit) for c in configs}
-    if all((t / "done.json").exists() for t in targets.values()):
-        return _merged_summary(unit, [json.loads((t / "done.json").read_text()) for t in targets.values()])
+    `builder.generate` yields `(config, split, record)` for the configs of `job` (`ctx.configs`): one,
+    or for a `shared_work_units` builder every requested config from one pass (e.g. one dump parse for
+    93 languages)."""
+    unit, configs = job.unit, list(job.configs)
+    targets = {c: staging.unit_dir(c, job.index, unit) for c in configs}
+    if staging.is_done(job):
+        return _merged_summary(unit, [staging.read_done(c, job.index, unit) for c in configs])
     writers: dict[tuple[str, str], ArrowShardWriter] = {}
     for c, target in targets.items():
         shutil.rmtree(target, ignore_errors=True)  # leftovers of a killed attempt
@@ -103,14 +78,16 @@ def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir
                                              id_field=builder.id_field, durable=durable())
     ctx.skipped = Counter()
     fetched = Counter(ctx._fetcher.stats) if ctx._fetcher is not None else Counter()  # the unit's own share
-    if builder.shared_work_units:
-        stream = builder.generate_many(unit, ctx, configs)
-    else:
-        stream = ((ctx.config.name, split, record) for split, record in builder.generate(unit, ctx))
+    stream = builder.generate(unit, ctx)
     rows: dict[str, Counter] = {c: Counter() for c in configs}
     cap = ctx.max_examples
     try:
-        for c, split, record in stream:
+        for item in stream:
+            try:
+                c, split, record = item
+            except (TypeError, ValueError):
+                raise CurateError(f"{builder.name}.generate must yield (config, split, record) tuples; unit "
+                                  f"{unit!r} yielded {str(item)[:80]!r}") from None
             if (c, split) not in writers:
                 raise CurateError(f"{builder.name}: unit {unit!r} yielded unknown config/split {c!r}/{split!r}")
             if cap is not None and rows[c][split] >= cap:
@@ -128,11 +105,11 @@ def run_unit(builder: Builder, ctx: BuildContext, index: int, unit: str, out_dir
             w.abort()
         raise
     summaries = []
-    for c, target in targets.items():
+    for c in targets:
         summary = {"unit": unit, "rows": dict(rows[c]), "skipped": dict(ctx.skipped)}
         if ctx._fetcher is not None:  # requests, retries, challenges, ... made by this unit (summed in the manifest)
             summary["fetch"] = {k: v for k, v in (Counter(ctx._fetcher.stats) - fetched).items() if v}
-        write_json_atomic(target / "done.json", summary)
+        staging.mark_done(c, job.index, unit, summary)
         summaries.append(summary)
     return _merged_summary(unit, summaries)
 
@@ -141,50 +118,68 @@ def _merged_summary(unit: str, summaries: list[dict]) -> dict:
     return {"unit": unit, "rows": {"all": sum(sum(s["rows"].values()) for s in summaries)}}
 
 
-Job = tuple[str, int, str]  # (config name, or "*" for all configs of a shared unit; unit index; unit id)
-
-
-def job_configs(job: Job, config_names: list[str]) -> list[str]:
-    return list(config_names) if job[0] == "*" else [job[0]]
-
-
-def job_done(job: Job, config_names: list[str], out_dir: Path) -> bool:
-    return all((unit_dir(staging_dir(out_dir, c), job[1], job[2]) / "done.json").exists()
-               for c in job_configs(job, config_names))
-
-
 class BuildUnitsStep(PipelineStep):
     """datatrove step: rank r builds jobs r, r+W, r+2W, ... It yields no documents; its output is files."""
 
     name = "curate build units"
     type = "🏗 - BUILD"
 
-    def __init__(self, builder_name: str, opts: BuildOptions, jobs: list[Job], config_names: list[str]):
+    def __init__(self, builder: Builder, spec: UnitSpec, jobs: list[Job]):
         super().__init__()
-        self.builder_name = builder_name
-        self.opts = opts
+        self.builder_name = builder.name
+        self.builder_module = type(builder).__module__
+        self.spec = spec
         self.jobs = jobs
-        self.config_names = config_names
         self.parent_pid = os.getpid()  # the curate process: a local worker must not outlive it
+        self.environ = _curate_environ() if spec.executor == "local" else None
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
-        from curate.registry import get_builder
-
-        if self.opts.executor == "local":
+        if self.spec.executor == "local":
             lifeline.watch(self.parent_pid)
-        set_durable(self.opts.durable)
-        builder = get_builder(self.builder_name)
-        contexts: dict[str, BuildContext] = {}
+            _adopt_environ(self.environ)
+        set_durable(self.spec.durable)
+        builder = _worker_builder(self.builder_name, self.builder_module)
+        staging = Staging(self.spec.out_dir)
+        contexts: dict[tuple[str, ...], BuildContext] = {}
         for k in range(rank, len(self.jobs), world_size):
             job = self.jobs[k]
-            configs = job_configs(job, self.config_names)
-            if configs[0] not in contexts:
-                contexts[configs[0]] = make_context(builder, builder.config(configs[0]), self.opts)
+            if job.configs not in contexts:  # what prepare() returned for the first config of the job
+                first = job.configs[0]
+                contexts[job.configs] = make_context(builder, builder.config(first), self.spec, job.configs,
+                                                     staging.read_prepared(first)["data"])
             with self.track_time():
-                summary = run_unit(builder, contexts[configs[0]], job[1], job[2], self.opts.out_dir, configs)
+                summary = run_unit(builder, contexts[job.configs], job, staging)
             self.stat_update("units")
             self.stat_update("rows", value=sum(summary["rows"].values()))
         yield from ()
+
+
+def _curate_environ() -> dict[str, str]:
+    """The CURATE_* settings of the parent (never anything that looks like a credential)."""
+    return {k: v for k, v in os.environ.items()
+            if k.startswith("CURATE_") and not any(s in k for s in ("TOKEN", "SECRET", "PASS", "KEY"))}
+
+
+def _adopt_environ(environ: dict[str, str] | None) -> None:
+    """A local worker comes from a forkserver that may have started for an earlier build in this process,
+    with the environment of that time: take the parent's CURATE_* settings of this build."""
+    if environ is None:
+        return
+    for k in [k for k in os.environ if k.startswith("CURATE_") and k not in environ]:
+        if not any(s in k for s in ("TOKEN", "SECRET", "PASS", "KEY")):
+            del os.environ[k]
+    os.environ.update(environ)
+
+
+def _worker_builder(name: str, module: str) -> Builder:
+    """The builder in a worker, found the way the parent found it: a forkserver started earlier (another
+    build in the same process) may not have its CURATE_EXTRA_BUILDERS, so its module is imported by name."""
+    from curate.registry import all_builders, get_builder
+
+    importlib.import_module(module)
+    if name not in all_builders():
+        all_builders.cache_clear()
+    return get_builder(name)
 
 
 class FinalizeStep(PipelineStep):
@@ -200,104 +195,34 @@ class FinalizeStep(PipelineStep):
         self.opts = opts
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
-        from curate.build import finalize_build
+        from curate.finalize import finalize_build
         from curate.registry import get_builder
 
         finalize_build(get_builder(self.builder_name), self.config_names, self.opts, start=time.time())
         yield from ()
 
 
-def quiet_datatrove() -> None:
-    """In the parent: keep warnings on stderr (datatrove logs every task start and stats at INFO)."""
-    import sys
-
-    from loguru import logger
-
-    logger.remove()
-    logger.add(sys.stderr, level="WARNING")
-
-
-def _stderr_format(record: dict) -> str:
-    """A failed unit's CurateError is one line on stderr (its message names the URL or file; the task log
-    keeps the traceback); any other exception is a bug and keeps its traceback."""
-    exc = record["exception"]
-    if exc is not None and isinstance(exc.value, CurateError):
-        return "{time:YYYY-MM-DD HH:mm:ss} | {level} | {message}\n"
-    return "{time:YYYY-MM-DD HH:mm:ss} | {level} | {message}\n{exception}"
-
-
-def _quiet_task_logger(logging_dir: Any, rank: int, local_rank: int = 0, node_rank: int = -1) -> Any:
-    """datatrove's per-task logger with stderr at WARNING; the task log file still gets everything."""
-    import sys
-
-    from loguru import logger
-
-    logger.remove()
-    logfile = logging_dir.open(f"logs/task_{rank:05d}.log", "w")
-    logger.add(sys.stderr, level="WARNING", format=_stderr_format)
-    logger.add(logfile, level="DEBUG", colorize=False)
-    logger.info(f"Launching pipeline for {rank=}")
-    return logfile
-
-
-def _quiet_close_task_logger(logfile: Any) -> None:
-    from loguru import logger
-
-    logger.complete()
-    quiet_datatrove()
-    logfile.close()
-
-
-def install_quiet_task_logger() -> None:
-    """datatrove has no log-level setting, so its executors' logger hooks are swapped (in every process
-    that imports this module: workers unpickle the step, which imports it) unless CURATE_VERBOSE=1."""
-    if os.environ.get("CURATE_VERBOSE") == "1":
-        return
-    import datatrove.executor.base as base
-    import datatrove.executor.ray as ray_executor
-
-    for module in (base, ray_executor):
-        module.add_task_logger = _quiet_task_logger
-        module.close_task_logger = _quiet_close_task_logger
-
-
-install_quiet_task_logger()
-
-
 def make_executor(pipeline: list, tasks: int, opts: BuildOptions, logging_dir: Path, depends: Any = None) -> Any:
+    """The datatrove executor for `--executor` (quiet on stderr unless --verbose: curate.logs)."""
+    from curate.logs import executor_class
+
+    if opts.executor not in EXECUTORS:
+        raise CurateError(f"unknown executor {opts.executor!r}; valid: {', '.join(EXECUTORS)}")
+    cls = executor_class(opts.executor, opts.verbose)
+    common = {"tasks": tasks, "workers": opts.workers, "logging_dir": str(logging_dir), "skip_completed": False}
     if opts.executor == "local":
-        from datatrove.executor import LocalPipelineExecutor
-
-        return LocalPipelineExecutor(
-            pipeline, tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False
-        )
+        return cls(pipeline, **common)
     if opts.executor == "ray":
-        from datatrove.executor import RayPipelineExecutor
-
         from curate.cluster import connect
 
         connect(opts.ray_address, opts.workers)  # joins --ray-address / RAY_ADDRESS, else a private instance
-        return RayPipelineExecutor(
-            pipeline, tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
-            cpus_per_task=1, mem_per_cpu_gb=float(opts.slurm.get("mem_per_cpu_gb", 2)),
-        )
-    if opts.executor == "slurm":
-        from datatrove.executor import SlurmPipelineExecutor
+        return cls(pipeline, **common, cpus_per_task=1, mem_per_cpu_gb=float(opts.ray.mem_per_cpu_gb))
+    from curate.cluster import activate_script
 
-        from curate.cluster import activate_script
-
-        s = opts.slurm
-        return SlurmPipelineExecutor(
-            pipeline, tasks=tasks, workers=opts.workers, logging_dir=str(logging_dir), skip_completed=False,
-            time=s.get("time", "24:00:00"), partition=s.get("partition", "cpu"), job_name=logging_dir.name,
-            cpus_per_task=1, mem_per_cpu_gb=s.get("mem_per_cpu_gb", 2), venv_path=activate_script(s.get("venv_path")),
-            sbatch_args=s.get("sbatch_args"), depends=depends,
-        )
-    raise CurateError(f"unknown executor {opts.executor!r}; valid: {', '.join(EXECUTORS)}")
-
-
-def pending_jobs(jobs: list[Job], config_names: list[str], out_dir: Path) -> list[Job]:
-    return [j for j in jobs if not job_done(j, config_names, out_dir)]
+    s = opts.slurm
+    return cls(pipeline, **common, time=s.time, partition=s.partition, job_name=logging_dir.name, cpus_per_task=1,
+               mem_per_cpu_gb=s.mem_per_cpu_gb, venv_path=activate_script(s.venv_path), sbatch_args=s.sbatch_args,
+               depends=depends)
 
 
 def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], opts: BuildOptions) -> None:
@@ -305,21 +230,23 @@ def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], o
 
     On Slurm the units go out as one job array, followed by a dependent finalize job; the command
     returns once both are submitted."""
-    root = Path(opts.out_dir) / ".curate"
-    if not pending_jobs(jobs, config_names, opts.out_dir) and opts.executor != "slurm":
+    staging = Staging(opts.out_dir)
+    if not staging.pending(jobs) and opts.executor != "slurm":
         return
     tasks = max(1, min(len(jobs), max(opts.workers, 1) * 4, 1000))
-    executor = make_executor([BuildUnitsStep(builder.name, opts, jobs, config_names)], tasks, opts, root / "units")
+    step = BuildUnitsStep(builder, opts.unit_spec(), jobs)
+    executor = make_executor([step], tasks, opts, staging.unit_logs)
     if opts.executor == "slurm":
-        finalize = make_executor([FinalizeStep(builder.name, config_names, opts)], 1, opts, root / "finalize",
+        finalize = make_executor([FinalizeStep(builder.name, config_names, opts)], 1, opts, staging.finalize_logs,
                                  depends=executor)
         finalize.run()  # datatrove submits the dependency (the units array) first
         return
     if not opts.verbose:
-        quiet_datatrove()
+        from curate.logs import quiet_parent
+
+        quiet_parent()
     stop = threading.Event()
-    monitor = threading.Thread(target=_progress, args=(opts.out_dir, jobs, config_names, stop, opts.progress),
-                               daemon=True)
+    monitor = threading.Thread(target=_progress, args=(staging, jobs, stop, opts.progress), daemon=True)
     monitor.start()
     try:
         with lifeline.armed():  # datatrove's Manager, forked here, dies with this process
@@ -327,16 +254,15 @@ def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], o
     finally:
         stop.set()
         monitor.join()
-    missing = pending_jobs(jobs, config_names, opts.out_dir)
+    missing = staging.pending(jobs)
     if missing:
         raise CurateError(
-            f"{builder.name}: {len(missing)} work unit(s) failed (first: {missing[0][0]}/{missing[0][2]}); "
-            f"see {root / 'units' / 'logs'}; rerun the same command to resume"
+            f"{builder.name}: {len(missing)} work unit(s) failed (first: {'+'.join(missing[0].configs)}/"
+            f"{missing[0].unit}); see {staging.unit_logs / 'logs'}; rerun the same command to resume"
         )
 
 
-def _progress(out_dir: Path, jobs: list[Job], config_names: list[str], stop: threading.Event,
-              enabled: bool | str | None) -> None:
+def _progress(staging: Staging, jobs: list[Job], stop: threading.Event, enabled: bool | str | None) -> None:
     from curate.progress import Progress
 
     start = time.monotonic()
@@ -347,13 +273,12 @@ def _progress(out_dir: Path, jobs: list[Job], config_names: list[str], stop: thr
     while True:
         finished = stop.is_set()
         for k, job in enumerate(jobs):
-            if k in seen or not job_done(job, config_names, out_dir):
+            if k in seen or not staging.is_done(job):
                 continue
             seen.add(k)
-            for c in job_configs(job, config_names):
+            for c in job.configs:
                 try:
-                    marker = unit_dir(staging_dir(out_dir, c), job[1], job[2]) / "done.json"
-                    done = json.loads(marker.read_text())
+                    done = staging.read_done(c, job.index, job.unit)
                     rows += sum(done["rows"].values())
                     fetched.update(done.get("fetch", {}))
                 except (OSError, ValueError, KeyError):

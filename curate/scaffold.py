@@ -70,7 +70,8 @@ class {cls}(Builder):
                 " (fill the sample: see its README.md)" if ctx.sample else f"\\n{{INSTRUCTIONS}}"))
         return files  # one unit per file, in name order: the shards do not depend on the worker count
 
-    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
+    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, str, dict]]:
+        """`(config, split, record)` for one unit (this builder has one config per pass: ctx.config)."""
         path = self._folder(ctx) / unit
         with path.open(encoding="utf-8") as f:
             lineno = 0
@@ -81,7 +82,7 @@ class {cls}(Builder):
             except UnicodeDecodeError as exc:
                 raise InputFormatError(path, lineno + 1, f"not UTF-8 ({{exc.reason}})") from None
 
-    def _record(self, path: Path, lineno: int, line: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
+    def _record(self, path: Path, lineno: int, line: str, ctx: BuildContext) -> Iterator[tuple[str, str, dict]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -95,7 +96,7 @@ class {cls}(Builder):
         if len(text) < ctx.options.min_chars:
             ctx.skip("text_too_short")  # a permanent property of the record: counted, never silent
             return
-        yield split, {{"id": str(record["id"]), "text": text}}
+        yield ctx.config.name, split, {{"id": str(record["id"]), "text": text}}
 '''
 
 OPTIONS = '''"""`curate build {name}` flags, declared once: curate.options makes the flags, checks and fingerprint."""

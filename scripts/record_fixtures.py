@@ -125,7 +125,7 @@ def record_builder(fetcher: CachedFetcher, name: str, config: str | None, units:
     ctx = BuildContext(config=builder.config(config), out_dir=out, cache_dir=Path(fetcher.cache_dir),
                        options=builder.Options())
     ctx._fetcher = fetcher
-    builder.prepare(ctx)
+    ctx.prepared = builder.prepare(ctx)
     for unit in builder.work_units(ctx)[:units]:
         for _ in builder.generate(unit, ctx):
             pass

@@ -36,9 +36,10 @@ class SlowCounting(Builder):
                 f.write(unit + "\n")
         k = int(unit.split("-")[1])
         if os.environ.get("SLOW_FAIL_CONFIG") == ctx.config.name and k == 3:
-            from curate.errors import CurateError
+            from curate.errors import InputFormatError
 
-            raise CurateError(f"simulated failure in {ctx.config.name}/{unit} (e.g. a fetch error)")
+            # a subclass whose constructor takes (path, line, message): it must cross process boundaries
+            raise InputFormatError(f"{unit}.xml", 7, f"simulated bad input in {ctx.config.name}/{unit}")
         kill_marker = os.environ.get("SLOW_KILL_MARKER")
         for j in range(200):
             if kill_marker and k == 3 and j == 100 and not Path(kill_marker).exists():
@@ -50,5 +51,5 @@ class SlowCounting(Builder):
             if j % 7 == 0:
                 ctx.skip("multiple_of_seven")
                 continue
-            yield ("test" if j % 5 == 0 else "train"), {"id": f"{unit}/{j}", "value": k * 1000 + j,
+            yield ctx.config.name, ("test" if j % 5 == 0 else "train"), {"id": f"{unit}/{j}", "value": k * 1000 + j,
                                                         "text": f"row {j} of {unit} " * 3}

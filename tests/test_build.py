@@ -10,6 +10,7 @@ import yaml
 from conftest import REPO, shard_hashes
 
 from curate.cli import main
+from curate.staging import Staging
 
 TESTS = REPO / "tests"
 
@@ -74,7 +75,7 @@ def test_kill_9_then_resume_is_byte_identical(slow_env):
     first = _cli("build", "test-slow-counting", "--out", str(out), env=env)
     assert first.returncode != 0 and (slow_env / "killed").exists()
     assert not (out / "default").exists() and not (out / "manifest.json").exists()
-    done_before = sorted(p.parent.name for p in (out / ".curate" / "default" / "parts").glob("*/done.json"))
+    done_before = sorted(p.parent.name for p in Staging(out).parts_dir("default").glob("*/done.json"))
     assert "000003-unit-3" not in done_before and len(done_before) >= 1
     (slow_env / "generated.log").unlink()
     second = _cli("build", "test-slow-counting", "--out", str(out), env=env)
@@ -132,7 +133,7 @@ def test_disk_full_mid_shard_leaves_nothing_under_a_final_name_and_resumes(slow_
     monkeypatch.setattr(curate.shards._HashingSink, "write", filling_disk)
     assert main(["build", "test-slow-counting", "--out", str(out), "--no-progress"]) != 0
     assert not (out / "default").exists() and not (out / "manifest.json").exists()
-    parts = out / ".curate" / "default" / "parts"
+    parts = Staging(out).parts_dir("default")
     finals = [p for p in parts.rglob("data-*.arrow") if not (p.parent.parent / "done.json").exists()]
     assert finals == []  # an unfinished unit never shows a shard under its final name
     monkeypatch.setattr(curate.shards._HashingSink, "write", real_write)

@@ -16,6 +16,7 @@ import pytest
 from conftest import REPO, shard_hashes
 
 from curate.cli import main
+from curate.staging import Staging
 
 BUILD = ["build", "test-slow-counting", "--no-progress"]
 
@@ -80,9 +81,9 @@ def test_a_running_build_refuses_a_second_one_naming_its_pid(slow_env):
         lock = out / ".curate" / "lock"
         assert _wait_for(lambda: lock.exists() and lock.read_text().strip() == str(first.pid), 60)
         with pytest.raises(Exception) as refused:
-            from curate.build import build_lock
+            from curate.staging import Staging
 
-            with build_lock(out):
+            with Staging(out).lock():
                 pass
         assert f"pid {first.pid}" in str(refused.value)
     finally:
@@ -181,3 +182,16 @@ def test_durable_fsyncs_files_and_folders(slow_env, monkeypatch):
     assert any(p.startswith(str(out / ".manifest.json.")) for p in synced)  # its temp file, before the rename
     assert any(p.endswith(".arrow") or ".tmp-data-" in p for p in synced)
     assert str(out / "default" / "train") in synced or any(p.endswith("/final/train") for p in synced)
+
+
+def test_a_unit_error_in_a_pool_worker_fails_the_build_instead_of_hanging(slow_env):
+    """InputFormatError(path, line, message) could not be unpickled in the parent: with --workers 2 the
+    pool waited for ever on a bad input. Now the build fails, naming the file and line, and the units that
+    did finish are kept for the rerun."""
+    out = slow_env / "out"
+    proc = subprocess.run([sys.executable, "-m", "curate.cli", *BUILD, "--out", str(out), "--workers", "2"],
+                          capture_output=True, text=True, env={**os.environ, "SLOW_FAIL_CONFIG": "default"},
+                          cwd=REPO, timeout=240, start_new_session=True)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "unit-3.xml:7: simulated bad input" in proc.stderr + "".join(
+        p.read_text() for p in (Staging(out).unit_logs / "logs").glob("task_*.log"))

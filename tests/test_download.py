@@ -47,7 +47,7 @@ class DownloadingBuilder(Builder):
         path = ctx.fetcher.download(f"{os.environ['DOWNLOAD_TEST_BASE']}/data.tsv")
         for line in path.read_text().splitlines():
             key, n = line.split("\t")
-            yield "train", {"key": key, "n": int(n)}
+            yield ctx.config.name, "train", {"key": key, "n": int(n)}
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from curate.build import build
 from curate.builder import BuildContext
 from curate.errors import CurateError
 from curate.run import BuildOptions
+from curate.staging import Staging
 
 SAMPLE = Path(__file__).resolve().parent.parent / "builders/entity_cs/sample"
 LABELS = json.loads((SAMPLE / "cassette/bodies/wbgetentities-labels.json").read_text())["entities"]
@@ -27,7 +28,7 @@ def sample_records(tmp_path, config, **options):
                        options=EntityCsOptions(**options))
     units = b.work_units(ctx)
     assert units == ["0:enwiki-pages-articles-sample.xml.bz2", "1:synthetic-entity-page.xml"]
-    return [r for u in units for split, r in b.generate(u, ctx)], ctx
+    return [r for u in units for _, _, r in b.generate(u, ctx)], ctx
 
 
 def check_markup(text, entities, lang, prefix):
@@ -136,7 +137,7 @@ def test_truncated_dump_fails_its_unit_and_keeps_the_finished_ones(tmp_path):
         fh.truncate(dump.stat().st_size - 200)  # inside the last page stream
     with pytest.raises(CurateError, match=f"{dump.name} \\(bytes \\d+-end\\): truncated or corrupt bz2"):
         run_build(tmp_path / "out", dump, wd, 1)
-    parts = sorted((tmp_path / "out/.curate/en/parts").iterdir())
+    parts = sorted(Staging(tmp_path / "out").parts_dir("en").iterdir())
     done = [p for p in parts if (p / "done.json").exists()]
     # the unit holding the cut stream failed; every unit that ran before it kept its finished output
     assert parts[-1].name.startswith("000005-") and not (parts[-1] / "done.json").exists()

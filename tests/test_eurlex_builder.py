@@ -51,6 +51,7 @@ def _ctx(tmp_path, cassette, config="en", **options):
     fetcher = CachedFetcher(tmp_path / "http", cassette=cassette, backoff=0.01)
     ctx = BuildContext(config=builder.config(config), out_dir=tmp_path / "out", options=EurLexOptions(**options),
                        _fetcher=fetcher)
+    ctx.prepared = builder.prepare(ctx)  # the listing, handed to generate as the runner does
     return builder, ctx
 
 
@@ -60,11 +61,11 @@ def _act_line(celex, status=200, body="act_32004R0261_en.html", **kw):
 
 def test_generate_on_the_sample_cassette(tmp_path):
     builder, ctx = _ctx(tmp_path, SAMPLE)
-    builder.prepare(ctx)
     assert builder.work_units(ctx) == [ACT]
     rows = list(builder.generate(ACT, ctx))
     assert len(rows) == 1 and not ctx.skipped
-    split, row = rows[0]
+    config, split, row = rows[0]
+    assert config == "en"
     assert split == "train"
     assert row["celex_id"] == ACT and row["summary_id"] == SUMMARY and row["language"] == "en"
     assert row["title"].startswith("EU air passenger rights") and row["date"] == "2004-02-11"
@@ -126,7 +127,7 @@ def test_refused_page_fails_the_unit_is_never_cached_and_the_rerun_builds(tmp_pa
     cached = [p.read_bytes() for p in (tmp_path / "http" / "objects").iterdir()]
     assert bad not in cached
     rows = list(builder.generate(ACT, ctx))  # the rerun asks again and gets the act
-    assert [r["celex_id"] for _, r in rows] == [ACT]
+    assert [r["celex_id"] for *_, r in rows] == [ACT]
 
 
 def test_pdf_only_act_is_skipped(tmp_path):
@@ -151,7 +152,7 @@ def test_textless_page_is_counted_and_the_build_continues(tmp_path, shared_data,
     assert ctx.skipped == {"malformed page": 1}  # the same answer on every rerun: a permanent skip
     assert f"{cellar.CELLAR}/celex/{ACT}: no text blocks found" in caplog.text
     rows = list(builder.generate(other, ctx))  # the unit sharing the summary is kept: the other act is unusable
-    assert [r["celex_id"] for _, r in rows] == [other]
+    assert [r["celex_id"] for *_, r in rows] == [other]
 
 
 def test_shared_summary_keeps_the_longest_act(tmp_path, shared_data):
@@ -160,13 +161,13 @@ def test_shared_summary_keeps_the_longest_act(tmp_path, shared_data):
     cassette = _cassette(tmp_path, {ACT: [_act_line(ACT)], other: [_act_line(other, body="legacy.html")]},
                          bodies={"legacy.html": legacy.read_bytes()})
     builder, ctx = _ctx(tmp_path, cassette)
-    assert [r["celex_id"] for u in builder.work_units(ctx) for _, r in builder.generate(u, ctx)] == [ACT]
+    assert [r["celex_id"] for u in builder.work_units(ctx) for *_, r in builder.generate(u, ctx)] == [ACT]
     assert ctx.skipped == {"summary shared by several acts: a longer act kept": 1}
 
 
 def test_split_ids_option_and_languages_validation(tmp_path):
     builder, ctx = _ctx(tmp_path, SAMPLE, split_ids=True)
-    assert [s for s, _ in builder.generate(ACT, ctx)] == ["train"]  # 32004R0261 is a published train row
+    assert [s for _, s, _ in builder.generate(ACT, ctx)] == ["train"]  # 32004R0261 is a published train row
     assert builder._catalogue(ctx).heldout["32019R1156"] == "test"
     with pytest.raises(OptionError, match="--languages: unknown value 'xx'; valid values: bg, cs"):
         _ctx(tmp_path / "x", SAMPLE, config="xling", languages="en,xx")  # refused when the options are made

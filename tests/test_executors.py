@@ -11,6 +11,7 @@ from pathlib import Path
 from conftest import REPO, shard_hashes
 
 from curate.cli import main
+from curate.staging import Staging
 
 BIN = Path(sys.executable).parent
 
@@ -49,14 +50,14 @@ def test_slurm_job_array_then_dependent_finalize(tmp_path):
     # datatrove submits each pipeline plus a small stats-merging job after it
     submissions = [line for line in log.read_text().splitlines() if "--export" in line]
     assert len(submissions) == 2 and "--dependency=afterok:4241" in submissions[1]
-    script = (out / ".curate" / "units" / "launch_script.slurm").read_text()
+    script = (Staging(out).unit_logs / "launch_script.slurm").read_text()
     assert "#SBATCH --partition=gpu-small" in script and "launch_pickled_pipeline" in script
     assert not (out / "manifest.json").exists()
     # play the cluster: every array task of the units job, then the finalize job
-    ranks = json.loads((out / ".curate" / "units" / "ranks_to_run.json").read_text())
-    for job, tasks in (("units", len(ranks)), ("finalize", 1)):
+    ranks = json.loads((Staging(out).unit_logs / "ranks_to_run.json").read_text())
+    for logs, tasks in ((Staging(out).unit_logs, len(ranks)), (Staging(out).finalize_logs, 1)):
         for task in range(tasks):
-            run = subprocess.run([str(BIN / "launch_pickled_pipeline"), str(out / ".curate" / job / "executor.pik")],
+            run = subprocess.run([str(BIN / "launch_pickled_pipeline"), str(logs / "executor.pik")],
                                  env={**env, "SLURM_ARRAY_TASK_ID": str(task), "RUN_OFFSET": "0",
                                       "SLURM_NODELIST": "localhost", "SLURM_JOB_ID": "4241"},
                                  capture_output=True, text=True, cwd=tmp_path, timeout=120)

@@ -104,12 +104,3 @@ def test_gold_etymology_option_uses_the_annotations(tmp_path):
     gold = read_annotations()[0]
     assert first["etymology"] == list(gold.merged) and set(first["etymology_prob"]) == {1.0}
     assert not train[439]["etymology_gold"]
-
-
-def test_sample_build_is_byte_identical_for_1_and_2_workers(tmp_path):
-    from conftest import shard_hashes
-
-    for workers in ("1", "2"):
-        assert main(["build", "maltese-etymology", "--sample", "--out", str(tmp_path / workers), "--workers", workers,
-                     "--no-progress"]) == 0
-    assert shard_hashes(tmp_path / "1") == shard_hashes(tmp_path / "2")

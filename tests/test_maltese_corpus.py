@@ -10,6 +10,7 @@ import pytest
 
 from builders.maltese_corpus.sources import Reader, Unit, discover, units_of
 from curate.cli import main
+from curate.staging import Staging
 from tests.conftest import shard_hashes
 
 SENTENCES = [json.loads(line)["text"] for line in open(
@@ -57,7 +58,7 @@ def test_resume_after_a_failed_unit_and_workers_give_the_same_bytes(tmp_path, ca
     assert _build(out, "--manual-dir", str(src)) == 2  # checked before any unit runs
     err = capsys.readouterr().err
     assert f"{src / 'c.parquet'}: no column 'text' (columns: body)" in err and "Traceback" not in err
-    assert not (out / ".curate" / "default" / "parts").exists()
+    assert not Staging(out).parts_dir("default").exists()
     pq.write_table(pa.table({"text": SENTENCES[20:30]}), src / "c.parquet", row_group_size=4)
 
     read = Reader.read
@@ -69,7 +70,7 @@ def test_resume_after_a_failed_unit_and_workers_give_the_same_bytes(tmp_path, ca
 
     monkeypatch.setattr(Reader, "read", failing)
     assert _build(out, "--manual-dir", str(src)) != 0
-    done = sorted((out / ".curate" / "default" / "parts").glob("*/done.json"))
+    done = sorted(Staging(out).parts_dir("default").glob("*/done.json"))
     assert [p.parent.name[7:12] for p in done] == ["a.txt", "test-"]
     redone = []
 

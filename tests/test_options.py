@@ -176,7 +176,7 @@ def test_a_refused_prepare_does_not_pin_the_settings(tmp_path):
                 raise ManualDownloadError("missing manual file source.txt")
 
         def generate(self, unit, ctx):
-            yield "train", {"id": ctx.options.source}
+            yield ctx.config.name, "train", {"id": ctx.options.source}
 
     all_builders.cache_clear()
     try:

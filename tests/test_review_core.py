@@ -16,6 +16,7 @@ from conftest import REPO
 from curate.cli import main
 from curate.errors import CurateError, SchemaError
 from curate.shards import ArrowShardWriter, hf_schema
+from curate.staging import Staging
 
 TESTS = REPO / "tests"
 BUILD = ["build", "test-slow-counting", "--no-progress"]
@@ -152,7 +153,7 @@ def test_task_log_keeps_the_unit_failure(slow_env, monkeypatch):
 
     monkeypatch.setattr(slow_builder.SlowCounting, "generate", failing)
     assert main([*BUILD, "--out", str(out)]) == 2
-    logs = "".join(p.read_text() for p in (out / ".curate" / "units" / "logs").glob("task_*.log"))
+    logs = "".join(p.read_text() for p in (Staging(out).unit_logs / "logs").glob("task_*.log"))
     assert "boom-in-unit-2" in logs
 
 

@@ -13,6 +13,7 @@ import pytest
 from curate.cli import main
 from curate.cluster import activate_script, memory_gb
 from curate.run import BuildOptions, make_executor
+from curate.settings import SlurmSettings
 
 
 def test_activate_script(tmp_path):
@@ -25,7 +26,7 @@ def test_activate_script(tmp_path):
 
 def test_units_script_sources_the_activate_script(tmp_path):
     opts = BuildOptions(out_dir=tmp_path, executor="slurm", workers=8,
-                        slurm={"partition": "cpu", "time": "24:00:00", "venv_path": sys.prefix})
+                        slurm=SlurmSettings(partition="cpu", time="24:00:00", venv_path=sys.prefix))
     executor = make_executor([], 40, opts, tmp_path / ".curate" / "units")
     script = executor.get_launch_file_contents(executor.get_sbatch_args(), "srun -l launch_pickled_pipeline X")
     assert f"source {Path(sys.prefix) / 'bin' / 'activate'}\n" in script
@@ -38,7 +39,7 @@ def test_memory_flag_reaches_the_script_and_bad_values_are_refused(tmp_path, cap
     for bad in ("0", "1.5", "lots", "-2"):
         with pytest.raises(argparse.ArgumentTypeError, match="not a whole, positive number of GB"):
             memory_gb(bad)
-    opts = BuildOptions(out_dir=tmp_path, executor="slurm", slurm={"venv_path": None, "mem_per_cpu_gb": 16})
+    opts = BuildOptions(out_dir=tmp_path, executor="slurm", slurm=SlurmSettings(venv_path=None, mem_per_cpu_gb=16))
     executor = make_executor([], 4, opts, tmp_path / ".curate" / "units")
     assert "#SBATCH --mem-per-cpu=16G" in executor.get_launch_file_contents(executor.get_sbatch_args(), "x")
     with pytest.raises(SystemExit):

@@ -82,7 +82,11 @@ class ClefQueries(Builder):
             work.append("mt")
         return work
 
-    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
+    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, str, dict]]:
+        for split, row in self._rows(unit, ctx):
+            yield ctx.config.name, split, row
+
+    def _rows(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
         sample = self.sample_dir()
         if ctx.config.name == "qrels":
             yield from units.qrels(unit, ctx, sample)

@@ -77,19 +77,15 @@ class EntityCodeSwitch(Builder):
     def _source(self, ctx: BuildContext) -> EntitySource:
         return EntitySource(ctx, ctx.options.recipe(), self.sample_dir())
 
-    def prepare(self, ctx: BuildContext) -> None:
-        self._source(ctx).prepare()
+    def prepare(self, ctx: BuildContext) -> dict[str, str]:
+        return self._source(ctx).prepare()
 
     def work_units(self, ctx: BuildContext) -> list[str]:
         return self._source(ctx).work_units()
 
-    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
-        source = self._source(ctx)
-        for record in source.records(unit, ctx.config.name):
-            yield "train", record
-
-    def generate_many(self, unit: str, ctx: BuildContext, configs: list[str]) -> Iterator[tuple[str, str, dict]]:
-        for language, record in self._source(ctx).records_many(unit, configs):
+    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, str, dict]]:
+        """One parse of the unit serves every requested language config (`ctx.configs`)."""
+        for language, record in self._source(ctx).records_many(unit, list(ctx.configs)):
             yield language, "train", record
 
     def card_context(self, config: BuilderConfig, tables: dict[str, Any]) -> dict[str, Any]:

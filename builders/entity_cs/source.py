@@ -24,7 +24,7 @@ from builders.entity_cs.wikidata import (
     resolve_titles,
 )
 from curate.builder import BuildContext
-from curate.errors import ManualDownloadError
+from curate.errors import CurateError, ManualDownloadError
 
 SAMPLE_DUMPS = ("enwiki-pages-articles-sample.xml.bz2", "synthetic-entity-page.xml")
 
@@ -101,10 +101,14 @@ class EntitySource:
         key = f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}|{sorted(self.label_langs)}"
         return Path(self.ctx.cache_dir) / "entity-cs" / hashlib.sha256(key.encode()).hexdigest()[:16]
 
-    def prepare(self) -> None:
+    def prepare(self) -> dict[str, str]:
+        """With --wikidata-dump: label and title tables made once from the dump (kept in the cache, reused
+        by later builds); their folder is what every worker receives (`ctx.prepared`)."""
         folder = self._tables_dir()
-        if folder is None or (folder / "titles.parquet").exists():
-            return
+        if folder is None:
+            return {}
+        if (folder / "titles.parquet").exists():
+            return {"wikidata_tables": str(folder)}
         labels, titles = dump_tables(self.ctx.options.wikidata_dump, self.label_langs)
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / ".labels.parquet.tmp"
@@ -113,20 +117,26 @@ class EntitySource:
         tmp = folder / ".titles.parquet.tmp"
         pl.DataFrame(titles, schema={"title": pl.String, "qid": pl.String}, orient="row").write_parquet(tmp)
         tmp.replace(folder / "titles.parquet")  # written last: its presence means both are complete
+        return {"wikidata_tables": str(folder)}
+
+    def _tables(self) -> Path | None:
+        """The prepared tables' folder, as handed to this worker."""
+        if self.ctx.options.wikidata_dump and not (self.ctx.prepared or {}).get("wikidata_tables"):
+            raise CurateError("entity-cs: --wikidata-dump tables were not prepared (call prepare() first)")
+        folder = (self.ctx.prepared or {}).get("wikidata_tables")
+        return Path(folder) if folder else None
 
     # ---- lookups ---------------------------------------------------------------------------------------
     def _resolve(self, titles: set[str]) -> dict[str, str | None]:
-        folder = self._tables_dir()
+        folder = self._tables()
         if folder is not None:
-            if not (folder / "titles.parquet").exists():
-                self.prepare()
             index = _load_tables(str(folder))[1]
             return {t: index.get(t) or index.get(first_upper(t)) for t in titles}
         api = MediaWikiApi(self.ctx.fetcher, self.ctx.endpoint("wikipedia-api", WIKIPEDIA_API))
         return resolve_titles(api, titles, title_case=self.recipe.title_case_fallback)
 
     def _labels(self, qids: set[str]) -> pl.DataFrame:
-        folder = self._tables_dir()
+        folder = self._tables()
         if folder is not None:
             table = _load_tables(str(folder))[0]
             wanted = pl.DataFrame({"qid": sorted(qids)}, schema={"qid": pl.String})
@@ -138,10 +148,6 @@ class EntitySource:
         return for_languages(rows, self.recipe.languages, self.recipe.mul_fallback)
 
     # ---- records ---------------------------------------------------------------------------------------
-    def records(self, unit: str, language: str) -> Iterator[dict]:
-        for _, record in self.records_many(unit, [language]):
-            yield record
-
     def records_many(self, unit: str, languages: list[str]) -> Iterator[tuple[str, dict]]:
         """`(language, record)` for all requested configs from one parse of the unit."""
         path, rng = unit_location(unit, dump_files(self.ctx, self.sample_dir))

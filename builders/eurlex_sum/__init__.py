@@ -56,6 +56,16 @@ class Catalogue:
     acts_of: dict[str, list[str]]  # summary uri → acts that chose it (sorted)
     heldout: dict[str, str]  # celex → validation | test
 
+    def to_json(self) -> dict[str, Any]:
+        """What `prepare` hands to the workers (JSON-able): the listing is made once, not once per worker."""
+        return {"summary_of": {c: {**vars(s), "languages": list(s.languages)} for c, s in self.summary_of.items()},
+                "acts_of": self.acts_of, "heldout": self.heldout}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Catalogue:
+        links = {c: SummaryLink(**{**s, "languages": tuple(s["languages"])}) for c, s in data["summary_of"].items()}
+        return cls(links, data["acts_of"], data["heldout"])
+
 
 class EurLexSum(Builder):
     name = "eurlex-sum"
@@ -92,7 +102,7 @@ class EurLexSum(Builder):
     ]
 
     def __init__(self) -> None:
-        self._catalogues: dict[int, Catalogue] = {}
+        self._catalogues: dict[int, tuple[Any, Catalogue]] = {}  # id(ctx.prepared) → (it, parsed)
 
     # ---- declarations -------------------------------------------------------------------------
     def features(self, config: BuilderConfig):
@@ -114,31 +124,36 @@ class EurLexSum(Builder):
         return Features({**ids, "language": Value("string"), **texts})
 
     # ---- listing ------------------------------------------------------------------------------
+    def _list_catalogue(self, ctx: BuildContext) -> Catalogue:
+        """The SPARQL listing (paged, cached by the fetcher) and the held-out split of its acts."""
+        by_act: dict[str, list[SummaryLink]] = {}
+        for link in list_summaries(ctx.fetcher, ctx.endpoint("sparql", SPARQL_ENDPOINT)):
+            by_act.setdefault(link.celex, []).append(link)
+        # An act with several summaries: prefer a current one in the most languages, then the lowest id.
+        summary_of = {celex: min(links, key=lambda s: (s.obsolete, -len(s.languages), s.legissum_id))
+                      for celex, links in sorted(by_act.items())}
+        acts_of: dict[str, list[str]] = {}
+        for celex, link in summary_of.items():
+            acts_of.setdefault(link.summary_uri, []).append(celex)
+        if ctx.options.split_ids:
+            heldout = official_heldout()
+        else:
+            complete = [c for c, s in summary_of.items() if len(s.languages) == len(LANGS)]
+            heldout = shuffled_heldout(complete, SEED)
+        return Catalogue(summary_of, acts_of, heldout)
+
     def _catalogue(self, ctx: BuildContext) -> Catalogue:
-        key = id(ctx.fetcher)
+        """The listing `prepare` made, as this worker received it (parsed once per context)."""
+        key = id(ctx.prepared)  # the entry holds ctx.prepared, so the id cannot be reused meanwhile
         if key not in self._catalogues:
-            by_act: dict[str, list[SummaryLink]] = {}
-            for link in list_summaries(ctx.fetcher, ctx.endpoint("sparql", SPARQL_ENDPOINT)):
-                by_act.setdefault(link.celex, []).append(link)
-            # An act with several summaries: prefer a current one in the most languages, then the lowest id.
-            summary_of = {celex: min(links, key=lambda s: (s.obsolete, -len(s.languages), s.legissum_id))
-                          for celex, links in sorted(by_act.items())}
-            acts_of: dict[str, list[str]] = {}
-            for celex, link in summary_of.items():
-                acts_of.setdefault(link.summary_uri, []).append(celex)
-            if ctx.options.split_ids:
-                heldout = official_heldout()
-            else:
-                complete = [c for c, s in summary_of.items() if len(s.languages) == len(LANGS)]
-                heldout = shuffled_heldout(complete, SEED)
-            self._catalogues[key] = Catalogue(summary_of, acts_of, heldout)
-        return self._catalogues[key]
+            self._catalogues[key] = (ctx.prepared, Catalogue.from_json(ctx.prepared))
+        return self._catalogues[key][1]
 
     def _languages(self, ctx: BuildContext) -> list[str]:
         return [c for c in ctx.config.languages if c in ctx.options.languages]
 
-    def prepare(self, ctx: BuildContext) -> None:
-        self._catalogue(ctx)
+    def prepare(self, ctx: BuildContext) -> dict[str, Any]:
+        return self._list_catalogue(ctx).to_json()
 
     def work_units(self, ctx: BuildContext) -> list[str]:
         return sorted(self._catalogue(ctx).summary_of)
@@ -196,7 +211,11 @@ class EurLexSum(Builder):
             return False  # the other act has no usable text here, so it cannot be kept instead
         return other_words > words or (other_words == words and other < celex)
 
-    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
+    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, str, dict]]:
+        for split, row in self._rows(unit, ctx):
+            yield ctx.config.name, split, row
+
+    def _rows(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
         link, pairs = self._kept_pairs(unit, ctx)
         split = split_of(unit, self._catalogue(ctx).heldout)
         ids = {"celex_id": unit, "summary_id": link.legissum_id}

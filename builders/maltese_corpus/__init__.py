@@ -90,7 +90,11 @@ class MalteseCorpus(Builder):
         slice_bytes = ctx.options.slice_mb << 20
         return [u.id() for f in files for u in units_of(root, f, slice_bytes, ctx.options.text_field)]
 
-    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
+    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, str, dict]]:
+        for split, row in self._rows(unit, ctx):
+            yield ctx.config.name, split, row
+
+    def _rows(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
         opts = ctx.options
         where = Unit.parse(unit)
         safe_relpath(where.path)

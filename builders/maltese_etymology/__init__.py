@@ -132,7 +132,11 @@ class MalteseEtymology(Builder):
     def work_units(self, ctx: BuildContext) -> list[str]:
         return ["annotations"] if ctx.config.name == "annotations" else list(MUDT_SPLITS)
 
-    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
+    def generate(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, str, dict]]:
+        for split, row in self._rows(unit, ctx):
+            yield ctx.config.name, split, row
+
+    def _rows(self, unit: str, ctx: BuildContext) -> Iterator[tuple[str, dict]]:
         annotations_path, mudt_dir = self._paths(ctx)
         if unit == "annotations":
             yield from self._annotations(annotations_path, mudt_dir / MUDT_SPLITS["train"])

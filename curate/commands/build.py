@@ -38,11 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     run_on.add_argument("--ray-address", default=None, metavar="ADDRESS",
                         help="with --executor ray: join this cluster (host:port; default $RAY_ADDRESS, else a "
                              "private one)")
-    run_on.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", "cpu"))
-    run_on.add_argument("--slurm-time", type=slurm_time, default="24:00:00", help="sbatch --time of each job")
     from curate.cluster import memory_gb
+    from curate.settings import SlurmSettings
 
-    run_on.add_argument("--mem-per-cpu-gb", type=memory_gb, default=2, metavar="GB",
+    run_on.add_argument("--slurm-partition", default=os.environ.get("CURATE_SLURM_PARTITION", SlurmSettings.partition))
+    run_on.add_argument("--slurm-time", type=slurm_time, default=SlurmSettings.time, help="sbatch --time of each job")
+    run_on.add_argument("--mem-per-cpu-gb", type=memory_gb, default=SlurmSettings.mem_per_cpu_gb, metavar="GB",
                         help="memory per work-unit task on Slurm (--mem-per-cpu) and Ray (memory resource); default 2")
     run_on.add_argument("--no-progress", action="store_true",
                         help="no progress output (default: bars on a terminal, plain lines otherwise)")
@@ -101,19 +102,13 @@ def run(args: argparse.Namespace) -> int:
     from curate.build import build
     from curate.errors import OptionError
     from curate.registry import get_builder
-    from curate.run import BuildOptions
+    from curate.settings import BuildOptions, RaySettings, SlurmSettings
 
     if args.help:
         return _help(args)
     if args.name is None or args.out is None:
         raise OptionError("give the builder name and --out: curate build NAME --out DIR (curate list shows names)")
 
-    if args.verbose:
-        os.environ["CURATE_VERBOSE"] = "1"  # read by the workers, which inherit the environment
-        import datatrove.executor.base as base
-        import datatrove.utils.logging as dt_logging
-
-        base.add_task_logger, base.close_task_logger = dt_logging.add_task_logger, dt_logging.close_task_logger
     if args.ray_address and args.executor != "ray":
         from curate.errors import CurateError
 
@@ -128,8 +123,9 @@ def run(args: argparse.Namespace) -> int:
         out_dir=args.out, sample=args.sample, offline=args.offline, cache_dir=args.cache_dir,
         manual_dir=args.manual_dir, workers=args.workers, executor=args.executor, max_examples=args.max_examples,
         overwrite=args.overwrite, options=_builder_options(builder, args.extra, args.build_parser),
-        slurm={"partition": args.slurm_partition, "time": args.slurm_time, "venv_path": os.environ.get("VIRTUAL_ENV"),
-               "mem_per_cpu_gb": args.mem_per_cpu_gb},
+        slurm=SlurmSettings(partition=args.slurm_partition, time=args.slurm_time, mem_per_cpu_gb=args.mem_per_cpu_gb,
+                            venv_path=os.environ.get("VIRTUAL_ENV")),
+        ray=RaySettings(mem_per_cpu_gb=args.mem_per_cpu_gb),
         ray_address=args.ray_address, format=args.format, max_shard_bytes=max_shard_bytes,
         progress=False if args.no_progress else None, verbose=args.verbose, durable=args.durable,
     )
