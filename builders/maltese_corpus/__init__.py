@@ -18,7 +18,7 @@ import datasets
 from builders.maltese_corpus.options import MalteseCorpusOptions
 from builders.maltese_corpus.process import PIPELINES, CorpusProcessor
 from builders.maltese_corpus.sources import Reader, Unit, discover, safe_relpath, split_of, units_of
-from curate.builder import BuildContext, Builder, BuilderConfig
+from curate.builder import BuildContext, Builder, BuilderConfig, Source
 from curate.errors import ManualDownloadError
 
 CITATION = """@inproceedings{micallef-etal-2024-cross,
@@ -57,6 +57,13 @@ class MalteseCorpus(Builder):
     task_categories = ("fill-mask", "text-generation", "token-classification")
     configs = [BuilderConfig("default", "one row per text (or per part of a long text), every pipeline a column")]
     splits = ("train", "validation", "test")
+    sources = [
+        Source("Korpus Malti (shuffled, v3/v4 layouts)", url="https://huggingface.co/datasets/MLRS/korpus_malti",
+               manual=True, license="CC BY-NC-SA 4.0", description="via --manual-dir; any text folder works too"),
+        Source("sample: UD_Maltese-MUDT test sentences", path="builders/maltese_corpus/sample/SOURCE.md",
+               license="CC BY-SA 4.0", url="https://github.com/UniversalDependencies/UD_Maltese-MUDT",
+               description="--sample: the 518 `# text` lines of mt_mudt-ud-test.conllu"),
+    ]
     manual_download_instructions = INSTRUCTIONS
     id_field = "id"
     Options = MalteseCorpusOptions
