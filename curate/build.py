@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from curate.builder import Builder, BuilderConfig
+from curate.checks import checked_build_options
 from curate.errors import CurateError
 from curate.finalize import finalize_build, verified_sources
 from curate.io import set_durable, write_json_atomic
 from curate.manifest import Manifest
-from curate.options import checked_build_options
 from curate.options import fingerprint as options_fingerprint
 from curate.run import BuildOptions, dispatch_units, make_context
 from curate.staging import Job, Staging

@@ -10,8 +10,8 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     """Generic flags only, one argument group per concern: a new generic flag goes into its group here (and
     into `BuildOptions`); a builder's own flags come from its `Options` dataclass (curate/options.py)."""
+    from curate.checks import slurm_time
     from curate.fetch.settings import add_fetch_arguments
-    from curate.options import slurm_time
 
     p = sub.add_parser("build", help="build a dataset (builder-specific options: curate info NAME)", add_help=False,
                        epilog="Builder flags (e.g. --languages) follow the generic ones: `curate build NAME --help` "

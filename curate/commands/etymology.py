@@ -8,7 +8,7 @@ import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from curate.options import at_least
+    from curate.checks import at_least
 
     p = sub.add_parser("etymology", help="evaluate (k-fold CV) or train the Maltese etymology tagger")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")

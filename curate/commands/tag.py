@@ -23,7 +23,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from curate.options import at_least
+    from curate.checks import at_least
 
     p = sub.add_parser("tag", help="tag raw Maltese text with etymology labels")
     p.add_argument("files", nargs="*", metavar="FILE", help="UTF-8 text files (default: stdin); one or more sentences per line")
