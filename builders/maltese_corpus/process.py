@@ -23,10 +23,21 @@ Part = tuple[str, str, list[list[str]]]  # row id, text, tokens of each sentence
 
 
 def default_threads() -> int:
-    """All cores in the main process; one per worker process (datatrove runs one worker per core)."""
+    """All cores in the main process; one per worker process (datatrove runs one worker per core).
+
+    datatrove's local executor starts workers with the `multiprocess` package, whose children the
+    standard `multiprocessing` module still calls "MainProcess": both are asked (two torch thread
+    pools per core made a 2-worker build twice as slow as one worker)."""
     import multiprocessing
 
-    return (os.cpu_count() or 1) if multiprocessing.current_process().name == "MainProcess" else 1
+    names = {multiprocessing.current_process().name}
+    try:
+        import multiprocess
+
+        names.add(multiprocess.current_process().name)
+    except ImportError:
+        pass
+    return (os.cpu_count() or 1) if names == {"MainProcess"} else 1
 
 
 class CorpusProcessor:
