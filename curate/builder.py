@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from curate.fetch import CachedFetcher
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CARDS_DIR = REPO_ROOT / "cards"
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ class BuildContext:
 
 
 class Builder:
-    """Base class of every dataset builder; subclasses in `builders/` are registered automatically."""
+    """Base class of every dataset builder; subclasses in `curate/builders/` are registered automatically."""
 
     name: ClassVar[str] = ""
     version: ClassVar[str] = "0.0.0"
@@ -175,7 +174,10 @@ class Builder:
         raise UnknownNameError(f"config of {self.name}", name, [c.name for c in self.configs])
 
     def card_template(self) -> Path:
-        return CARDS_DIR / f"{self.name}.md"
+        """The card's Jinja2 template: `card.md` beside the builder module (one folder per dataset)."""
+        import inspect
+
+        return Path(inspect.getfile(type(self))).resolve().parent / "card.md"
 
     def sample_dir(self) -> Path:
         """The bundled real fixtures for --sample, beside the builder module."""

@@ -1,4 +1,4 @@
-"""Dataset card: Hub YAML metadata generated from the manifest, body rendered from `cards/<builder>.md`.
+"""Dataset card: Hub YAML metadata generated from the manifest, body rendered from `curate/builders/<builder>/card.md`.
 
 The YAML `configs:` block is written together with the data it points at, so a later push never has
 to patch a card (regenerating cards after upload is how other tools lose their `configs`)."""

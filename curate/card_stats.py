@@ -221,7 +221,7 @@ def _num(x: float) -> float | int:
 
 
 def card_module(builder: Any) -> Any:
-    """`card_stats.py` beside the builder (`builders/<name>/card_stats.py`), or None.
+    """`card_stats.py` beside the builder (`curate/builders/<name>/card_stats.py`), or None.
 
     It may define `measures(config_name) -> {name: Measure}` and `context(config_name, statistics) -> dict`
     (the builder's extra figures for its card template, computed from `ConfigStats.result()`)."""

@@ -1,5 +1,6 @@
-"""`curate` command line. Thin: each command is one module in `curate/commands/` exposing
-`register(subparsers)`; this file only discovers them and turns `CurateError` into a clean message."""
+"""`curate` command line. Thin: each command is one module in `curate/commands/` (the Maltese
+ones in `curate/maltese/commands/`) exposing `register(subparsers)`; this file only discovers them
+and turns `CurateError` into a clean message."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from curate.errors import CurateError
 
 def build_parser() -> argparse.ArgumentParser:
     import curate.commands
+    import curate.maltese.commands
 
     parser = argparse.ArgumentParser(prog="curate", description="Build cross-lingual NLP datasets.")
     parser.add_argument("--version", action="version", version=f"curate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(curate.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"curate.commands.{info.name}")
-        module.register(sub)
+    packages = (curate.commands, curate.maltese.commands)
+    found = sorted((info.name, f"{package.__name__}.{info.name}") for package in packages
+                   for info in pkgutil.iter_modules(package.__path__))
+    for _, module in found:  # by command name, wherever it lives
+        importlib.import_module(module).register(sub)
     return parser
 
 
@@ -35,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except CurateError as exc:
         print(f"curate {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        from curate.extras import missing_extra
+
+        missing = missing_extra(exc, f"curate {args.command}")  # torch without the maltese extra
+        if missing is None:
+            raise
+        print(f"curate {args.command}: error: {missing}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader went away (`curate tag | head`): stop quietly, as Unix tools do

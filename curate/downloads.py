@@ -1,7 +1,7 @@
 """`curate build NAME --download-only` and `--register-checksums` (tfds's flags).
 
 A builder's *declared downloads* are its `Source`s that have a URL and a sha256 and are not manual,
-plus every URL in `builders/<name>/checksums.tsv`, plus whatever an optional `downloads(ctx)` method
+plus every URL in `curate/builders/<name>/checksums.tsv`, plus whatever an optional `downloads(ctx)` method
 returns (URLs of whole files). Expected size and sha256 come from `checksums.tsv` first, then from the
 `Source`. API endpoints (a `Source` URL without a sha256) are not files and are not downloaded.
 

@@ -50,5 +50,13 @@ class OptionError(CurateError, ValueError):
     Also a ValueError, so library callers that catch the builtin keep working."""
 
 
+class MissingExtraError(CurateError, ImportError):
+    """An optional dependency is not installed: names the module and the pip extra that brings it."""
+
+    def __init__(self, what: str, module: str, extra: str):
+        super().__init__(f"{what} needs {module}, which is not installed: pip install 'curate[{extra}]'")
+        self.module, self.extra = module, extra
+
+
 class BuilderDefinitionError(CurateError):
     """A builder (ours or a plugin's) is declared inconsistently, e.g. two builders share a name."""

@@ -1,4 +1,4 @@
-"""Finds builders without a hand-kept list: every module or package under `builders/`, the
+"""Finds builders without a hand-kept list: every module or package under `curate/builders/`, the
 `curate.builders` entry-point group for third-party packages, and the modules named in the
 `CURATE_EXTRA_BUILDERS` environment variable (comma-separated; handy for one-off builders)."""
 
@@ -24,9 +24,9 @@ def _subclasses(cls: type) -> list[type]:
 
 @lru_cache(maxsize=1)
 def all_builders() -> dict[str, type[Builder]]:
-    import builders
+    import curate.builders as builders
 
-    for info in pkgutil.iter_modules(builders.__path__, prefix="builders."):
+    for info in pkgutil.iter_modules(builders.__path__, prefix="curate.builders."):
         importlib.import_module(info.name)
     for ep in entry_points(group="curate.builders"):
         ep.load()

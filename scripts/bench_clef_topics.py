@@ -16,7 +16,7 @@ import statistics
 import time
 from pathlib import Path
 
-from builders.clef_queries.topics import parse_topic_text
+from curate.builders.clef_queries.topics import parse_topic_text
 
 TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9_-]*)\s*>")
 

@@ -77,7 +77,7 @@ class _Feed:
 def child_tagger(args) -> dict:
     import torch
 
-    from curate.etymology.inference import EtymologyEngine
+    from curate.maltese.etymology.inference import EtymologyEngine
 
     engine = EtymologyEngine.from_pretrained(args.model, device=args.device, threads=args.threads,
                                              amp_dtype=args.amp, batch_tokens=args.batch_tokens)
@@ -121,7 +121,7 @@ def child_tagger(args) -> dict:
 def child_newtypes(args) -> dict:
     import torch
 
-    from curate.etymology.inference import EtymologyEngine
+    from curate.maltese.etymology.inference import EtymologyEngine
 
     types = list(dict.fromkeys(t for s in _sentences(args.corpus, args.limit) for t in s))[:100_000]
     engine = EtymologyEngine.from_pretrained(args.model, device="cpu", threads=1)
@@ -134,7 +134,7 @@ def child_newtypes(args) -> dict:
 
 
 def child_naive(args) -> dict:
-    from curate.etymology.inference import EtymologyEngine
+    from curate.maltese.etymology.inference import EtymologyEngine
 
     engine = EtymologyEngine.from_pretrained(args.model, device=args.device, threads=args.threads, type_cache_size=0)
     sentences = list(_sentences(args.corpus, args.limit))
@@ -149,8 +149,8 @@ def child_naive(args) -> dict:
 
 
 def child_pipeline(args) -> dict:
-    from builders.maltese_corpus.process import CorpusProcessor
-    from builders.maltese_corpus.sources import Text
+    from curate.builders.maltese_corpus.process import CorpusProcessor
+    from curate.builders.maltese_corpus.sources import Text
 
     processor = CorpusProcessor(args.model, threads=args.threads, device=args.device)
     lines = []

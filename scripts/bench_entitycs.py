@@ -25,12 +25,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SAMPLE = ROOT / "builders/entity_cs/sample"
+SAMPLE = ROOT / "curate/builders/entity_cs/sample"
 SITELINKS = {"Q42": "Douglas Adams", "Q131261": "Oliver Kahn", "Q571": "Book", "Q2112": "Bielefeld"}
 
 
 def make_inputs(folder: Path, mb: float) -> tuple[Path, Path, int]:
-    from builders.entity_cs.multistream import split_dump, write_multistream
+    from curate.builders.entity_cs.multistream import split_dump, write_multistream
 
     header, pages, footer = split_dump(bz2.decompress((SAMPLE / "enwiki-pages-articles-sample.xml.bz2").read_bytes()))
     synthetic = re.search(rb"<page>.*</page>", (SAMPLE / "synthetic-entity-page.xml").read_bytes(), re.S).group()
@@ -62,8 +62,8 @@ def cpu_seconds() -> float:
 
 
 def build_once(dump: Path, wd: Path, out: Path, configs: list[str], workers: int) -> float:
-    from builders.entity_cs import EntityCodeSwitch
     from curate.build import build
+    from curate.builders.entity_cs import EntityCodeSwitch
     from curate.run import BuildOptions
 
     opts = BuildOptions(out_dir=out, workers=workers, cache_dir=out.parent / "cache", progress=False,

@@ -13,7 +13,7 @@ import time
 import warnings
 from pathlib import Path
 
-from builders.eurlex_sum.parse import html_to_blocks
+from curate.builders.eurlex_sum.parse import html_to_blocks
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "eurlex"
 

@@ -22,10 +22,10 @@ def main() -> None:
     parser.add_argument("--wordlists", action="store_true", help="include the word-list features")
     args = parser.parse_args()
 
-    from curate.etymology.batch_features import featurize_types
-    from curate.etymology.features import TypeFeaturizer
-    from curate.etymology.lexicon import load_lexicon
     from curate.formats.conllu import read_conllu
+    from curate.maltese.etymology.batch_features import featurize_types
+    from curate.maltese.etymology.features import TypeFeaturizer
+    from curate.maltese.etymology.lexicon import load_lexicon
     from curate.maltese.resources import MUDT_DIR, MUDT_SPLITS
 
     mudt = sorted({t for name in MUDT_SPLITS.values() for s in read_conllu(MUDT_DIR / name) for t in s.tokens})

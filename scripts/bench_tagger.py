@@ -37,8 +37,8 @@ def main() -> None:
 
     import torch
 
-    from curate.etymology.inference import EtymologyEngine
     from curate.formats.conllu import read_conllu
+    from curate.maltese.etymology.inference import EtymologyEngine
     from curate.maltese.resources import MUDT_DIR, MUDT_SPLITS
 
     mudt = [s.tokens for f in MUDT_SPLITS.values() for s in read_conllu(MUDT_DIR / f)]

@@ -35,10 +35,10 @@ def load_queries(n: int) -> list[str]:
                 eng = next(t for t in json.loads(line)["topics"] if t["lang"] == "eng")
                 texts.append(f"{eng['topic_title']}. {eng['topic_description']}")
     else:
-        from builders.clef_queries.layout import topic_files
-        from builders.clef_queries.topics import read_topic_file
+        from curate.builders.clef_queries.layout import topic_files
+        from curate.builders.clef_queries.topics import read_topic_file
 
-        root = REPO / "builders" / "clef_queries" / "sample" / "CLEF"
+        root = REPO / "curate" / "builders" / "clef_queries" / "sample" / "CLEF"
         for year in (2000, 2001, 2002, 2003):
             for path, lang in topic_files(root, year):
                 if lang == "en":

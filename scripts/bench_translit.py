@@ -22,7 +22,7 @@ import time
 
 from curate.formats.conllu import read_conllu
 from curate.maltese.resources import MUDT_DIR, MUDT_SPLITS
-from curate.transliteration import MalteseTransliterator
+from curate.maltese.transliteration import MalteseTransliterator
 
 REFERENCE_TOK_S = {"deterministic": 11_400, "candidates": 1_900}  # issue 4, OpenFst/pynini
 TARGET = 100  # the issue's target: at least 100x the reference

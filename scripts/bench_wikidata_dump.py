@@ -6,7 +6,7 @@ fixtures, repeated with fresh ids into a dump of about --mb MB, one entity per l
 it, plus a bz2 copy. Measured in this process, one core, medians of --repeat interleaved runs:
 
 - `json.loads` of every line (the in-run baseline: the least any reader must do),
-- `builders.entity_cs.jsondump.dump_tables` on the plain file (labels in 93 languages + enwiki titles),
+- `curate.builders.entity_cs.jsondump.dump_tables` on the plain file (labels in 93 languages + enwiki titles),
 - bz2 decompression alone, and `dump_tables` on the bz2 file (what a real `latest-all.json.bz2` costs),
 - bytes of Python memory per kept label row (tracemalloc), to size the in-memory label table,
 - bz2 and gzip decompression of real text (the entity-cs enwiki sample, 3.2:1 under bz2), since the
@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-FIXTURE = ROOT / "builders/entity_cs/sample/fixtures/wbgetentities-Q6-Q42-P31.json"
+FIXTURE = ROOT / "curate/builders/entity_cs/sample/fixtures/wbgetentities-Q6-Q42-P31.json"
 
 
 def make_dump(folder: Path, mb: float) -> tuple[Path, Path, int]:
@@ -77,7 +77,7 @@ def bz2_only(path: Path) -> int:
 def real_text_decompression(rounds: int = 50) -> dict[str, float]:
     import gzip
 
-    raw = bz2.decompress((ROOT / "builders/entity_cs/sample/enwiki-pages-articles-sample.xml.bz2").read_bytes())
+    raw = bz2.decompress((ROOT / "curate/builders/entity_cs/sample/enwiki-pages-articles-sample.xml.bz2").read_bytes())
     out = {}
     for name, packed, unpack in (("bz2", bz2.compress(raw, 9), bz2.decompress),
                                  ("gzip", gzip.compress(raw, 6), gzip.decompress)):
@@ -96,8 +96,8 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=40.0)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    from builders.entity_cs.jsondump import dump_tables
-    from builders.entity_cs.recipe import ENTITYCS_LANGUAGES
+    from curate.builders.entity_cs.jsondump import dump_tables
+    from curate.builders.entity_cs.recipe import ENTITYCS_LANGUAGES
 
     with tempfile.TemporaryDirectory() as tmp:
         plain, packed, n = make_dump(Path(tmp), args.mb)

@@ -5,7 +5,7 @@ User-Agent) whose transport is a `RecordingAdapter`, so the cassette holds exact
 including 429s, redirects and challenge pages, in order. A fresh temporary cache is used so nothing is skipped.
 
     # a few URLs, with the content-changing headers the builder sends
-    python scripts/record_fixtures.py builders/eurlex_sum/sample/cassette \\
+    python scripts/record_fixtures.py curate/builders/eurlex_sum/sample/cassette \\
         --url 'https://publications.europa.eu/resource/celex/32004R0261' \\
         --header 'Accept: application/xhtml+xml, text/html;q=0.9' --header 'Accept-Language: eng'
     # a list of requests, one JSON object per line: {"method", "url", "params", "headers", "data", "note"}

@@ -54,7 +54,7 @@ tags: [token-classification, etymology, maltese]
 ---
 # etymology-default: Maltese token etymology tagger
 
-A small token classifier (`EtymologyModel`, `curate.etymology.model`) trained from scratch: a
+A small token classifier (`EtymologyModel`, `curate.maltese.etymology.model`) trained from scratch: a
 character CNN per word type, lexical evidence (similarity of the token to its word-level Italian and
 English translations, presence in the mt-en/it/ar tables, shape, frequent character n-grams), a word
 memoriser (label distribution of the lower-cased form; out-of-fold during training) and word-level
@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--cv-json", type=Path, nargs="*", default=[])
     args = parser.parse_args()
 
-    from curate.etymology.train import save_backend, split_options, train_tagger
+    from curate.maltese.etymology.train import save_backend, split_options, train_tagger
     from curate.maltese.resources import MERGED_LABELS, read_annotations
 
     annotations = read_annotations()

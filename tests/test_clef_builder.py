@@ -7,7 +7,7 @@ import pytest
 
 from curate.cli import main
 
-SAMPLE = Path(__file__).resolve().parent.parent / "builders" / "clef_queries" / "sample" / "CLEF"
+SAMPLE = Path(__file__).resolve().parent.parent / "curate" / "builders" / "clef_queries" / "sample" / "CLEF"
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from builders.clef_queries import hc4
-from builders.clef_queries.records import Hc4Files, hc4_qrels, hc4_topics
+from curate.builders.clef_queries import hc4
+from curate.builders.clef_queries.records import Hc4Files, hc4_qrels, hc4_topics
 from curate.errors import CurateError, InputFormatError
 
 HC4_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "hc4"
@@ -143,7 +143,7 @@ def test_mt_system_default_is_the_ir_datasets_one_and_choices_are_explicit(small
 
 
 def test_default_picks_ir_datasets_system_over_older_ones(small_build, capsys):
-    from builders.clef_queries.export import select_topics
+    from curate.builders.clef_queries.export import select_topics
 
     rows = [_topic("hc4", "1001", "fa", "machine_translation", s) for s in (OLD_MT, NEW_MT)]
     rows += [_topic("hc4", "1003", "fa", "human_translation"), _topic("hc4", "1003", "fa", "machine_translation", NEW_MT)]
@@ -154,7 +154,7 @@ def test_default_picks_ir_datasets_system_over_older_ones(small_build, capsys):
 
 @needs_hc4
 def test_real_hc4_persian_train_exports_the_ir_datasets_mt_system():
-    from builders.clef_queries.export import select_topics
+    from curate.builders.clef_queries.export import select_topics
 
     rows = [rec for split, rec in hc4_topics(Hc4Files(HC4_DIR)) if split == "train"]
     chosen = select_topics(rows, "fa", "hc4", "machine_translation", None)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from builders.clef_queries.encoding import decode_clef_bytes
-from builders.clef_queries.langcodes import clef_topic_id, iso3, normalize_language, qrels_topic_id
-from builders.clef_queries.qrels import qrels_language, read_qrels
-from builders.clef_queries.topics import parse_topic_text, read_topic_file
-from builders.clef_queries.translations import read_translation_file
+from curate.builders.clef_queries.encoding import decode_clef_bytes
+from curate.builders.clef_queries.langcodes import clef_topic_id, iso3, normalize_language, qrels_topic_id
+from curate.builders.clef_queries.qrels import qrels_language, read_qrels
+from curate.builders.clef_queries.topics import parse_topic_text, read_topic_file
+from curate.builders.clef_queries.translations import read_translation_file
 from curate.errors import InputFormatError
 
-SAMPLE = Path(__file__).resolve().parent.parent / "builders" / "clef_queries" / "sample" / "CLEF"
+SAMPLE = Path(__file__).resolve().parent.parent / "curate" / "builders" / "clef_queries" / "sample" / "CLEF"
 
 
 def test_language_codes():

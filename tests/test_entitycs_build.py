@@ -8,16 +8,16 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from builders.entity_cs import EntityCodeSwitch
-from builders.entity_cs.multistream import split_dump, write_multistream
-from builders.entity_cs.options import EntityCsOptions
 from curate.build import build
 from curate.builder import BuildContext
+from curate.builders.entity_cs import EntityCodeSwitch
+from curate.builders.entity_cs.multistream import split_dump, write_multistream
+from curate.builders.entity_cs.options import EntityCsOptions
 from curate.errors import CurateError
 from curate.run import BuildOptions
 from curate.staging import Staging
 
-SAMPLE = Path(__file__).resolve().parent.parent / "builders/entity_cs/sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "curate/builders/entity_cs/sample"
 LABELS = json.loads((SAMPLE / "cassette/bodies/wbgetentities-labels.json").read_text())["entities"]
 SITELINKS = {"Q42": "Douglas Adams", "Q131261": "Oliver Kahn", "Q571": "Book", "Q2112": "Bielefeld"}
 

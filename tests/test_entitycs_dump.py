@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from builders.entity_cs.dump import iter_pages, multistream_ranges, read_multistream_index
-from builders.entity_cs.multistream import split_dump, write_multistream
+from curate.builders.entity_cs.dump import iter_pages, multistream_ranges, read_multistream_index
+from curate.builders.entity_cs.multistream import split_dump, write_multistream
 from curate.errors import InputFormatError
 
-SAMPLE = Path(__file__).resolve().parent.parent / "builders/entity_cs/sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "curate/builders/entity_cs/sample"
 DUMP = SAMPLE / "enwiki-pages-articles-sample.xml.bz2"
 
 

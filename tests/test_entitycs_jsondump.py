@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from builders.entity_cs.jsondump import dump_tables
+from curate.builders.entity_cs.jsondump import dump_tables
 from curate.errors import InputFormatError
 
-SAMPLE = Path(__file__).resolve().parent.parent / "builders/entity_cs/sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "curate/builders/entity_cs/sample"
 MOCK = SAMPLE / "fixtures/mock-dump-for-testing.json"
 ITEM = {"type": "item", "id": "Q1", "labels": {"de": {"language": "de", "value": "Universum"}},
         "sitelinks": {"enwiki": {"site": "enwiki", "title": "Universe"}}}

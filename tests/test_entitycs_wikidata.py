@@ -6,9 +6,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from builders.entity_cs.labels import ENTITY_SCHEMA, candidate_languages, for_languages, label_frame
-from builders.entity_cs.recipe import ENTITYCS_LANGUAGES
-from builders.entity_cs.wikidata import (
+from curate.builders.entity_cs.labels import ENTITY_SCHEMA, candidate_languages, for_languages, label_frame
+from curate.builders.entity_cs.recipe import ENTITYCS_LANGUAGES
+from curate.builders.entity_cs.wikidata import (
     WIKIDATA_API,
     WIKIPEDIA_API,
     MaxlagExceeded,
@@ -19,7 +19,7 @@ from builders.entity_cs.wikidata import (
 )
 from curate.fetch import CachedFetcher
 
-SAMPLE = Path(__file__).resolve().parent.parent / "builders/entity_cs/sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "curate/builders/entity_cs/sample"
 LABELS = json.loads((SAMPLE / "cassette/bodies/wbgetentities-labels.json").read_text())["entities"]
 
 

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-from builders.entity_cs.dump import iter_pages
-from builders.entity_cs.recipe import Recipe, render
-from builders.entity_cs.sentences import paragraphs, split_sentences
-from builders.entity_cs.wikitext import clean_wikitext
+from curate.builders.entity_cs.dump import iter_pages
+from curate.builders.entity_cs.recipe import Recipe, render
+from curate.builders.entity_cs.sentences import paragraphs, split_sentences
+from curate.builders.entity_cs.wikitext import clean_wikitext
 
-SAMPLE = Path(__file__).resolve().parent.parent / "builders/entity_cs/sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "curate/builders/entity_cs/sample"
 PEAR = SAMPLE / "fixtures/article-pear.xml"
 
 

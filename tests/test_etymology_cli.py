@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from curate.cli import main
-from curate.etymology.evaluate import fold_assignment
-from curate.etymology.inference import DEFAULT_MODEL_DIR, EtymologyEngine
+from curate.maltese.etymology.evaluate import fold_assignment
+from curate.maltese.etymology.inference import DEFAULT_MODEL_DIR, EtymologyEngine
 from curate.maltese.resources import read_annotations
 
 TINY = '{"epochs": 1, "char_dim": 8, "char_filters": 8, "feature_dim": 8, "word_dim": 16, "hidden": 8, "threads": 1}'
@@ -81,7 +81,7 @@ def test_shipped_default_model_loads_and_tags(capsys, monkeypatch):
 
 def test_documents_come_from_mudt_sent_ids_and_mismatches_are_refused(tmp_path):
     from curate.errors import CurateError
-    from curate.etymology.documents import annotation_documents
+    from curate.maltese.etymology.documents import annotation_documents
 
     sentences = [list(a.tokens) for a in read_annotations()]
     documents = annotation_documents(sentences)
@@ -108,8 +108,8 @@ def test_eval_leave_one_document_out_with_both_lexicon_protocols(capsys):
 
 
 def test_lexicon_none_hides_every_table_feature_and_dropout_hides_some():
-    from curate.etymology.features import LEXICAL, TypeFeaturizer
-    from curate.etymology.lexicon import load_lexicon
+    from curate.maltese.etymology.features import LEXICAL, TypeFeaturizer
+    from curate.maltese.etymology.lexicon import load_lexicon
 
     lexicon = load_lexicon()
     full = TypeFeaturizer("abcdefghijklmnopqrstuvwxyzċġħż", lexicon.ngrams, lexicon, 24)

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from curate.etymology.backends import HFBackend, load_backend
-from curate.etymology.inference import EtymologyEngine
-from curate.etymology.train import TrainConfig, save_backend, train_tagger
+from curate.maltese.etymology.backends import HFBackend, load_backend
+from curate.maltese.etymology.inference import EtymologyEngine
+from curate.maltese.etymology.train import TrainConfig, save_backend, train_tagger
 from curate.maltese.resources import MERGED_LABELS, read_annotations
 
 

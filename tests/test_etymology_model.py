@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from curate.etymology.backends import load_backend
-from curate.etymology.inference import EtymologyEngine
-from curate.etymology.lexicon import read_translation_table
-from curate.etymology.memoriser import Memoriser, duplicate_groups, jackknife
-from curate.etymology.train import TrainConfig, save_backend, train_tagger
+from curate.maltese.etymology.backends import load_backend
+from curate.maltese.etymology.inference import EtymologyEngine
+from curate.maltese.etymology.lexicon import read_translation_table
+from curate.maltese.etymology.memoriser import Memoriser, duplicate_groups, jackknife
+from curate.maltese.etymology.train import TrainConfig, save_backend, train_tagger
 from curate.maltese.resources import MERGED_LABELS, read_annotations
 
 TINY = {"char_dim": 8, "char_filters": 8, "feature_dim": 8, "word_dim": 16, "hidden": 8}
@@ -112,10 +112,10 @@ def test_transform_runs_as_a_datatrove_step(backend):
 
 @pytest.mark.parametrize("use_tables", [True, False])
 def test_batched_features_equal_the_one_by_one_definition(use_tables):
-    from curate.etymology.batch_features import featurize_types
-    from curate.etymology.features import TypeFeaturizer
-    from curate.etymology.lexicon import load_lexicon
     from curate.formats.conllu import read_conllu
+    from curate.maltese.etymology.batch_features import featurize_types
+    from curate.maltese.etymology.features import TypeFeaturizer
+    from curate.maltese.etymology.lexicon import load_lexicon
     from curate.maltese.resources import MUDT_DIR, MUDT_SPLITS
 
     types = sorted({t for name in MUDT_SPLITS.values() for s in read_conllu(MUDT_DIR / name) for t in s.tokens})
@@ -135,11 +135,11 @@ def test_batched_features_equal_the_one_by_one_definition(use_tables):
 
 
 def test_wordlist_features_are_exact_lookups_and_batched_equals_one_by_one(monkeypatch):
-    from curate.etymology import wordlists
-    from curate.etymology.batch_features import featurize_types
-    from curate.etymology.features import TypeFeaturizer
-    from curate.etymology.lexicon import load_lexicon
-    from curate.etymology.spelling import maltese_skeleton
+    from curate.maltese.etymology import wordlists
+    from curate.maltese.etymology.batch_features import featurize_types
+    from curate.maltese.etymology.features import TypeFeaturizer
+    from curate.maltese.etymology.lexicon import load_lexicon
+    from curate.maltese.etymology.spelling import maltese_skeleton
 
     tiny = {"en": {"petrol": 0.5}, "it": {"amministrazioni": 0.6, "certificato": 0.4}, "ar": {"كتب": 0.7}}
     monkeypatch.setattr(wordlists, "load_wordlists", lambda: tiny)  # the real lists take seconds to read

@@ -1,7 +1,7 @@
 """The MUDT-style tokeniser: agreement with MUDT's gold tokens on its own sentence texts."""
 
-from curate.etymology.tokenize import agreement, split_sentences, tokenize
 from curate.formats.conllu import read_conllu
+from curate.maltese.etymology.tokenize import agreement, split_sentences, tokenize
 from curate.maltese.resources import MUDT_DIR, MUDT_SPLITS
 
 

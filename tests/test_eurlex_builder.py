@@ -8,14 +8,14 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from builders.eurlex_sum import EurLexSum, cellar
-from builders.eurlex_sum.options import EurLexOptions
 from curate.builder import BuildContext
+from curate.builders.eurlex_sum import EurLexSum, cellar
+from curate.builders.eurlex_sum.options import EurLexOptions
 from curate.errors import OptionError
 from curate.fetch import CachedFetcher, ChallengePageError, FetchError, RejectedAnswerError
 
 ACT, SUMMARY = "32004R0261", "l24173"
-SAMPLE = Path(__file__).resolve().parent.parent / "builders" / "eurlex_sum" / "sample" / "cassette"
+SAMPLE = Path(__file__).resolve().parent.parent / "curate" / "builders" / "eurlex_sum" / "sample" / "cassette"
 
 
 def _line(url, status, body_name, headers=None, accept=cellar.ACT_ACCEPT, lang="eng", params=None):

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from builders.eurlex_sum.align import align_blocks
-from builders.eurlex_sum.parse import blocks_text, html_to_blocks
-from builders.eurlex_sum.splits import official_heldout, shuffled_heldout
+from curate.builders.eurlex_sum.align import align_blocks
+from curate.builders.eurlex_sum.parse import blocks_text, html_to_blocks
+from curate.builders.eurlex_sum.splits import official_heldout, shuffled_heldout
 from curate.errors import InputFormatError
 
 CLUTTER = ("Avis juridique important", "EUR-Lex - 32004R0261", "legal_notice", "last update", ".xml", "►", "▼",
@@ -194,7 +194,7 @@ def _sparql_reply(body: bytes):
     b'{"results": {"bindings": ' + b"[" * 50_000 + b"]" * 50_000 + b"}}",
 ])
 def test_wrong_shaped_or_deep_sparql_json_names_the_url(body):
-    from builders.eurlex_sum.cellar import parse_sparql_reply
+    from curate.builders.eurlex_sum.cellar import parse_sparql_reply
 
     with pytest.raises(InputFormatError, match=r"https://sparql\.test/q"):
         parse_sparql_reply(_sparql_reply(body))

@@ -1,6 +1,6 @@
 """The harness every registered builder passes (in the spirit of tfds's `DatasetBuilderTestCase`).
 
-For each builder, its `--sample` build of every config listed in `builders/<name>/sample/expected.json`
+For each builder, its `--sample` build of every config listed in `curate/builders/<name>/sample/expected.json`
 (`{config: {split: rows}}`, as `curate new` writes it): row counts as expected; `load_from_disk` and `load_dataset(DIR, config)` read it; the card's YAML parses and
 its `configs`/`dataset_info` match the shards; every manifest sha256 matches its file; a `--workers 1` build
 interrupted mid-unit and rerun gives the bytes of the `--workers 2` build; no id is in two splits. A new builder gets all of this by adding `sample/expected.json`. Builds see nothing outside the

@@ -9,10 +9,10 @@ import json
 import pytest
 from test_fetch import fetcher, server  # noqa: F401  (the ScriptedServer fixture)
 
-from builders.clef_queries import hc4
-from builders.clef_queries.records import Hc4Files
-from builders.entity_cs.wikidata import MediaWikiApi
-from builders.eurlex_sum import cellar
+from curate.builders.clef_queries import hc4
+from curate.builders.clef_queries.records import Hc4Files
+from curate.builders.entity_cs.wikidata import MediaWikiApi
+from curate.builders.eurlex_sum import cellar
 from curate.errors import CurateError
 from curate.fetch import RejectedAnswerError
 

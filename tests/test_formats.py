@@ -64,10 +64,10 @@ def test_qrels_round_trip_keeps_zero_grades():
 
 
 def test_exporters_are_found_on_the_builder_or_in_its_export_module():
-    from builders.clef_queries import ClefQueries
+    from curate.builders.clef_queries import ClefQueries
     from curate.formats.exporter import Exporter, exporters_of
 
-    assert list(exporters_of(ClefQueries())) == ["trec", "jsonl", "qrels"]  # builders/clef_queries/export.py
+    assert list(exporters_of(ClefQueries())) == ["trec", "jsonl", "qrels"]  # curate/builders/clef_queries/export.py
 
     class Declares:
         exporters = (Exporter("lines", "one line per row", lambda p: None, lambda d, a: "x\n"),)

@@ -8,13 +8,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from builders.maltese_corpus.sources import Reader, Unit, discover, units_of
+from curate.builders.maltese_corpus.sources import Reader, Unit, discover, units_of
 from curate.cli import main
 from curate.staging import Staging
 from tests.conftest import shard_hashes
 
 SENTENCES = [json.loads(line)["text"] for line in open(
-    os.path.join(os.path.dirname(__file__), "..", "builders", "maltese_corpus", "sample", "data", "shuffled",
+    os.path.join(os.path.dirname(__file__), "..", "curate", "builders", "maltese_corpus", "sample", "data", "shuffled",
                  "validation.jsonl"), encoding="utf-8")]
 
 
@@ -34,7 +34,7 @@ def test_sample_build_has_aligned_pipeline_columns(tmp_path):
         assert all(len(row[f"tokens_{p}"]) == n for p in ("translit_all", "translit_arabic", "mixed", "translate_all"))
         for tok, label, arabic in zip(row["tokens"], row["etymology"], row["tokens_translit_arabic"]):
             assert (arabic == tok) == (label != "Arabic") or arabic == tok  # only Arabic-origin tokens change
-    from curate.transforms.pipelines import ConditionalPipeline
+    from curate.maltese.transforms.pipelines import ConditionalPipeline
 
     for preset in ("translit_all", "translit_arabic", "mixed", "translate_all"):  # the one-pass columns
         pipe = ConditionalPipeline(preset)
@@ -108,7 +108,7 @@ def test_bad_records_are_counted_and_long_lines_cut(tmp_path):
     assert sorted(skipped) == sorted(["empty_file", "invalid_json", "missing_text_field", "text_not_a_string",
                                       "missing_text_field", "empty_text", "empty_line", "invalid_utf8",
                                       "line_too_long"])
-    from builders.maltese_corpus.process import CorpusProcessor
+    from curate.builders.maltese_corpus.process import CorpusProcessor
 
     processor = CorpusProcessor(threads=1, max_part_chars=10_000)
     rows = list(processor.rows(texts))

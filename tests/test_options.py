@@ -124,8 +124,8 @@ def test_out_that_is_a_file_is_refused(tmp_path, capsys):
 
 
 def test_the_builder_receives_its_typed_options(tmp_path):
-    from builders.eurlex_sum import EurLexSum
-    from builders.eurlex_sum.options import EurLexOptions
+    from curate.builders.eurlex_sum import EurLexSum
+    from curate.builders.eurlex_sum.options import EurLexOptions
     from curate.checks import checked_build_options
     from curate.run import BuildOptions, make_context
 

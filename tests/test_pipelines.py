@@ -6,7 +6,7 @@ import pytest
 
 from curate.errors import UnknownNameError
 from curate.maltese.resources import read_annotations
-from curate.transforms.pipelines import PIPELINE_PRESETS, ConditionalPipeline
+from curate.maltese.transforms.pipelines import PIPELINE_PRESETS, ConditionalPipeline
 
 TOKENS = ["Il-", "Maġistrat", "Miriam", "qalet", "li", "self", "employed", ",", "xyzzyq"]
 LABELS = ["Arabic", "Non-Arabic", "Name", "Arabic", "Arabic", "Code-Switching", "Code-Switching", "Symbol",
@@ -80,7 +80,7 @@ def test_transliterator_transform():
 
 
 def test_batched_transliteration_matches_one_by_one():
-    from curate.transliteration import MalteseTransliterator
+    from curate.maltese.transliteration import MalteseTransliterator
 
     engine = MalteseTransliterator("deterministic", closed_class=True)
     for preset in ("translit_all", "translit_arabic", "mixed"):
@@ -98,7 +98,7 @@ MUDT_PIECES = ["Il-", "Gvern", "ta'", "għajnuna", "għall-", "familji", "u", "l
 
 @pytest.fixture(scope="module")
 def tagger():
-    from curate.etymology.inference import DEFAULT_MODEL_DIR
+    from curate.maltese.etymology.inference import DEFAULT_MODEL_DIR
 
     if not (DEFAULT_MODEL_DIR / "config.json").is_file():
         pytest.skip("default etymology model not trained yet")

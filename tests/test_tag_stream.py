@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from curate.etymology.inference import EtymologyEngine
-from curate.etymology.typecache import TypeStore
 from curate.formats.conllu import read_conllu
+from curate.maltese.etymology.inference import EtymologyEngine
+from curate.maltese.etymology.typecache import TypeStore
 from curate.maltese.resources import MUDT_DIR, MUDT_SPLITS
 
 ODD = ["", "x" * 1200, "İstanbul", "a\x00b", "😀ħ", "ĦAĦA", "Għ-", "كتاب", "Кирил", "\x1b[31m", "ﬁ", "--"]

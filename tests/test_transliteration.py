@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from curate.errors import InputFormatError, UnknownNameError
-from curate.transliteration import MalteseTransliterator
-from curate.transliteration.preprocess import preprocess
-from curate.transliteration.tables import BOS, EOS, load_tables, read_map, read_token_map
+from curate.maltese.transliteration import MalteseTransliterator
+from curate.maltese.transliteration.preprocess import preprocess
+from curate.maltese.transliteration.tables import BOS, EOS, load_tables, read_map, read_token_map
 
 DET_REFERENCE = {
     "il-": "ل-", "Il-": "ل-", "tal-": "تل-", "ta'": "تع", "għandha": "عنده", "biżżejjed": "بزيد",
@@ -152,7 +152,7 @@ def test_ranked_mode_picks_one_candidate_deterministically():
 
 
 def test_char_lm_prefers_attested_spelling():
-    from curate.transliteration.ranker import CharNgramLM
+    from curate.maltese.transliteration.ranker import CharNgramLM
 
     lm = CharNgramLM(order=3).fit(["كتاب كتب مكتب", "كتاب"])
     assert lm.logprob("كتاب") > lm.logprob("بتاك")
@@ -181,7 +181,7 @@ def test_fast_candidate_expansion_matches_plain_product():
     # (`accountant`: 144 paths, 108 distinct), that branch (`il-`) or that are long (chunked, capped)
     import itertools
 
-    from curate.transliteration.candidates import CandidateGenerator, _expand
+    from curate.maltese.transliteration.candidates import CandidateGenerator, _expand
 
     # synthetic chains whose paths collide across the cut between the halves (`"" + "a" == "a" + ""`)
     for chain in ([("", "a")] * 8, [("x", "y", "z")] * 3 + [("a", "ab"), ("c", "bc")] + [("x", "y")] * 3):

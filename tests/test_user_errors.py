@@ -11,31 +11,31 @@ from curate.errors import BuilderDefinitionError, CurateError, OptionError
 
 
 def _transliterator_candidates():
-    from curate.transforms.transliterate import Transliterator
+    from curate.maltese.transforms.transliterate import Transliterator
 
     Transliterator(mode="candidates")
 
 
 def _transliterator_two_keys():
-    from curate.transforms.transliterate import Transliterator
+    from curate.maltese.transforms.transliterate import Transliterator
 
     Transliterator(tokens_key="tokens", text_key="text")
 
 
 def _engine_zero_candidates():
-    from curate.transliteration.engine import MalteseTransliterator
+    from curate.maltese.transliteration.engine import MalteseTransliterator
 
     MalteseTransliterator(max_candidates=0)
 
 
 def _ngram_order_zero():
-    from curate.transliteration.ranker import CharNgramLM
+    from curate.maltese.transliteration.ranker import CharNgramLM
 
     CharNgramLM(order=0)
 
 
 def _one_fold():
-    from curate.etymology.evaluate import fold_assignment
+    from curate.maltese.etymology.evaluate import fold_assignment
 
     fold_assignment([["a"], ["b"], ["c"]], folds=1, seed=0, grouped=False)
 

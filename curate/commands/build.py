@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     modes.add_argument("--download-only", action="store_true",
                        help="fill the cache (declared files checksum-verified) and list work units; build nothing")
     modes.add_argument("--register-checksums", action="store_true",
-                       help="download the declared files and write builders/<name>/checksums.tsv (tfds style)")
+                       help="download the declared files and write curate/builders/<name>/checksums.tsv (tfds style)")
     p.set_defaults(func=run, accepts_extra=True, build_parser=p)
 
 

@@ -50,6 +50,9 @@ class Seq2SeqTranslator(Transform):
     def _load(self) -> None:
         if self._model is not None:
             return
+        from curate.extras import require
+
+        require("the translation step (Seq2SeqTranslator)")
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 

@@ -78,7 +78,7 @@ class FaultServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.bases = {key: f"{self.url}/{key}" for key in endpoints}
         for key, (package, default) in endpoints.items():
-            self._load(REPO / "builders" / package / "sample" / "cassette", default, self.bases[key])
+            self._load(REPO / "curate" / "builders" / package / "sample" / "cassette", default, self.bases[key])
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 

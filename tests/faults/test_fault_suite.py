@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from fault_server import REPO, FaultServer
 
-from builders.clef_queries import hc4
-from builders.entity_cs.wikidata import WIKIDATA_API, WIKIPEDIA_API
-from builders.eurlex_sum.cellar import CELLAR, EURLEX, SPARQL_ENDPOINT
+from curate.builders.clef_queries import hc4
+from curate.builders.entity_cs.wikidata import WIKIDATA_API, WIKIPEDIA_API
+from curate.builders.eurlex_sum.cellar import CELLAR, EURLEX, SPARQL_ENDPOINT
 from curate.errors import CurateError
 
 ENDPOINTS = {"sparql": ("eurlex_sum", SPARQL_ENDPOINT), "cellar": ("eurlex_sum", CELLAR),

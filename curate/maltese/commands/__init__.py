@@ -1,0 +1,2 @@
+"""The Maltese commands (`curate tag`, `curate etymology`, `curate transliterate`): one module each, exposing
+`register(subparsers)`, discovered by `curate.cli` beside `curate.commands`."""

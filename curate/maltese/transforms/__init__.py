@@ -1,0 +1,2 @@
+"""The Maltese transforms; import them from `curate.transforms` (`EtymologyTagger`, `Transliterator`,
+`ConditionalPipeline`, `PIPELINE_PRESETS`), which loads each lazily."""
