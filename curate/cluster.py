@@ -76,8 +76,10 @@ def probe(address: str, timeout: float = PROBE_TIMEOUT_S) -> None:
 
 
 def forwarded_env() -> dict[str, str]:
+    """What Ray workers need of this environment, never a variable that looks like a credential."""
     return {k: v for k, v in os.environ.items()
-            if k in FORWARDED_ENV_NAMES or k.startswith(FORWARDED_ENV_PREFIXES)}
+            if (k in FORWARDED_ENV_NAMES or k.startswith(FORWARDED_ENV_PREFIXES))
+            and not any(s in k for s in ("TOKEN", "SECRET", "PASS", "KEY"))}
 
 
 def connect(address: str | None, workers: int) -> dict[str, Any]:

@@ -3,7 +3,7 @@ curate, `curate list`, `curate info` and the sample builds of the generic builde
 
 Checked in a fresh interpreter (this test process may already hold torch from other tests), by reading its
 `sys.modules` after the commands ran. The test does not depend on where the builders live, so it holds before
-and after `scripts/restructure.py` moves them."""
+and after the restructure of issue 12 moved them."""
 
 from __future__ import annotations
 

@@ -16,15 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _builders_root() -> Path:
-    """The folder the registry scans for builders (`curate/builders/` once builders move into the package)."""
-    import importlib
+    """The folder the registry scans for builders (`curate/builders/`)."""
+    import curate.builders
 
-    for package in ("curate.builders", "builders"):
-        try:
-            return Path(importlib.import_module(package).__path__[0])
-        except ModuleNotFoundError:
-            continue
-    raise FileNotFoundError("no builders package found")  # unreachable in an installed curate
+    return Path(curate.builders.__path__[0])
 
 
 def run(args: argparse.Namespace) -> int:

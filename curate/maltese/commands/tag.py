@@ -29,13 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="UTF-8 text files (default: stdin); one or more sentences per line")
     p.add_argument("--model", default=None, help="model folder or hub id (default: the shipped model)")
     p.add_argument("--batch-tokens", type=at_least(1), default=8192, help="padded tokens per batch")
-    p.add_argument("--window-tokens", type=int, default=65_536,
+    p.add_argument("--window-tokens", type=at_least(1), default=65_536,
                    help="tokens read ahead and tagged together (output order = input order)")
     p.add_argument("--format", choices=["tsv", "jsonl"], default="tsv")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
+    p.add_argument("--threads", type=at_least(1), default=None, help="CPU threads (default: all cores)")
     p.add_argument("--no-split", action="store_true", help="treat each line as one sentence")
-    p.add_argument("--max-line-bytes", type=int, default=64 * 1024 * 1024, help="longest line accepted")
+    p.add_argument("--max-line-bytes", type=at_least(1), default=64 * 1024 * 1024, help="longest line accepted")
     p.add_argument("--skip-bad-lines", action="store_true",
                    help="skip lines that are not UTF-8 or too long (counted on stderr) instead of failing")
     p.set_defaults(func=run)
