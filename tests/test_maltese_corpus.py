@@ -137,3 +137,15 @@ def test_manual_dir_without_files_prints_download_instructions(tmp_path, capsys)
     assert "no .txt, .jsonl or .parquet files" in err and "huggingface-cli download MLRS/korpus_malti" in err
     assert _build(tmp_path / "out2") == 2
     assert "--manual-dir" in capsys.readouterr().err
+
+
+def test_files_that_cannot_be_read_are_refused_not_left_out(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "README.md").write_text("# a corpus\n")  # documentation beside the data is fine
+    (corpus / "part-0.jsonl").write_text('{"text": "Il-Gvern ħabbar miżuri ġodda."}\n')
+    (corpus / "part-1.jsonl.gz").write_bytes(b"\x1f\x8b not read")
+    assert _build(tmp_path / "out", "--manual-dir", str(corpus)) == 2
+    err = capsys.readouterr().err
+    assert "part-1.jsonl.gz" in err and "not a supported input" in err
+    assert not (tmp_path / "out" / "manifest.json").exists()

@@ -57,12 +57,25 @@ def split_of(relpath: str) -> str:
     return next((split for prefix, split in _SPLIT_OF if name.startswith(prefix)), "train")
 
 
+# files a corpus folder (a Hub dataset repo) carries beside its data: never read, never text
+_NOT_DATA = (".md", ".py", ".yaml", ".yml", ".json", ".cff", ".bib", ".lock")  # .json: dataset_infos.json
+
+
 def discover(root: Path) -> list[str]:
-    """Input files under `root`, relative and sorted; empty when none is found."""
+    """Input files under `root`, relative and sorted; empty when none is found. Any other file that may hold
+    text (a compressed `.jsonl.gz`, a `.csv`, ...) is refused by name rather than silently left out."""
     shuffled = root / "data" / "shuffled"
     base = shuffled if shuffled.is_dir() else root
-    files = [p for p in base.rglob("*") if p.is_file() and p.suffix in SUFFIXES and not p.name.startswith(".")]
-    return sorted(p.relative_to(root).as_posix() for p in files)
+    found = [p for p in base.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    unreadable = sorted(p.relative_to(root).as_posix() for p in found
+                        if p.suffix not in SUFFIXES and p.suffix.lower() not in _NOT_DATA
+                        and not p.name.upper().startswith(("LICENSE", "LICENCE", "README", "COPYING")))
+    if unreadable:
+        more = f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else ""
+        raise InputFormatError(root / unreadable[0], None,
+                               f"not a supported input ({', '.join(SUFFIXES)}): {', '.join(unreadable[:5])}{more} "
+                               f"under {root}; decompress or convert them, or move them out of the folder")
+    return sorted(p.relative_to(root).as_posix() for p in found if p.suffix in SUFFIXES)
 
 
 def units_of(root: Path, relpath: str, slice_bytes: int, text_field: str = "text") -> list[Unit]:
