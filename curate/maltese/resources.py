@@ -14,6 +14,15 @@ MALTESE_DIR = DATA_DIR / "maltese"
 MUDT_DIR = DATA_DIR / "ud_maltese"
 ANNOTATIONS_TSV = MALTESE_DIR / "etymology_data" / "annotations.tsv"
 TRANSLATIONS_DIR = MALTESE_DIR / "translations"
+# the paper behind the Maltese builders, cited by each of their cards
+MICALLEF_2024_BIBTEX = """@inproceedings{micallef-etal-2024-cross,
+  title = {Cross-Lingual Transfer from Related Languages: Treating Low-Resource {M}altese as Multilingual Code-Switching},
+  author = {Micallef, Kurt and Habash, Nizar and Borg, Claudia and Eryani, Fadhl and Bouamor, Houda},
+  booktitle = {Proceedings of EACL 2024},
+  year = {2024},
+  url = {https://aclanthology.org/2024.eacl-long.61}
+}
+"""
 MUDT_SPLITS = {"train": "mt_mudt-ud-train.conllu", "validation": "mt_mudt-ud-dev.conllu", "test": "mt_mudt-ud-test.conllu"}
 
 FINE_LABELS = ("Arabic", "Non-Arabic", "Mixed", "Symbol", "Name (Arabic)", "Name (Non-Arabic)", "Code-Switching")

@@ -20,15 +20,9 @@ from curate.builders.maltese_corpus.options import MalteseCorpusOptions
 from curate.builders.maltese_corpus.process import PIPELINES, CorpusProcessor
 from curate.builders.maltese_corpus.sources import Reader, Unit, discover, safe_relpath, split_of, units_of
 from curate.errors import ManualDownloadError
+from curate.maltese.resources import MICALLEF_2024_BIBTEX
 
-CITATION = """@inproceedings{micallef-etal-2024-cross,
-  title = {Cross-Lingual Transfer from Related Languages: Treating Low-Resource {M}altese as Multilingual Code-Switching},
-  author = {Micallef, Kurt and Habash, Nizar and Borg, Claudia and Eryani, Fadhl and Bouamor, Houda},
-  booktitle = {Proceedings of EACL 2024},
-  year = {2024},
-  url = {https://aclanthology.org/2024.eacl-long.61}
-}
-@inproceedings{micallef-etal-2022-pre,
+CITATION = MICALLEF_2024_BIBTEX + """@inproceedings{micallef-etal-2022-pre,
   title = {Pre-training Data Quality and Quantity for a Low-Resource Language: New Corpus and {BERT} Models for {M}altese},
   author = {Micallef, Kurt and Gatt, Albert and Tanti, Marc and van der Plas, Lonneke and Borg, Claudia},
   booktitle = {Proceedings of the Third Workshop on Deep Learning for Low-Resource Natural Language Processing},

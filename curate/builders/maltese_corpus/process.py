@@ -107,14 +107,11 @@ class CorpusProcessor:
                 yield " ".join(tokens[i : i + limit]), tokens[i : i + limit]
 
     def _rows(self, window: list[Part]) -> Iterator[dict]:
+        from curate.maltese.etymology.inference import take_joined
+
         tagged = iter(self.engine.tag([s for _, _, sentences in window for s in sentences]))
         for rid, text, sentences in window:
-            labels: list[str] = []
-            probs: list[float] = []
-            for _ in sentences:
-                sentence_labels, sentence_probs = next(tagged)
-                labels += sentence_labels
-                probs += sentence_probs
+            labels, probs = take_joined(tagged, len(sentences))
             tokens = [t for s in sentences for t in s]
             row = {"id": rid, "text": text, "tokens": tokens, "sentence_lengths": [len(s) for s in sentences],
                    "etymology": labels, "etymology_prob": probs}

@@ -18,16 +18,16 @@ from curate.builder import BuildContext, Builder, BuilderConfig, Source
 from curate.builders.maltese_etymology.options import MalteseEtymologyOptions
 from curate.errors import InputFormatError
 from curate.formats.conllu import ConlluSentence, read_conllu
-from curate.maltese.resources import ANNOTATIONS_TSV, MUDT_DIR, MUDT_SPLITS, AnnotatedSentence, read_annotations
+from curate.maltese.resources import (
+    ANNOTATIONS_TSV,
+    MICALLEF_2024_BIBTEX,
+    MUDT_DIR,
+    MUDT_SPLITS,
+    AnnotatedSentence,
+    read_annotations,
+)
 
-CITATION = """@inproceedings{micallef-etal-2024-cross,
-  title = {Cross-Lingual Transfer from Related Languages: Treating Low-Resource {M}altese as Multilingual Code-Switching},
-  author = {Micallef, Kurt and Habash, Nizar and Borg, Claudia and Eryani, Fadhl and Bouamor, Houda},
-  booktitle = {Proceedings of EACL 2024},
-  year = {2024},
-  url = {https://aclanthology.org/2024.eacl-long.61}
-}
-@misc{ceplo-2018-mudt,
+CITATION = MICALLEF_2024_BIBTEX + """@misc{ceplo-2018-mudt,
   title = {{UD\\_Maltese-MUDT}: Maltese Universal Dependencies Treebank},
   author = {{\\v{C}}{\\'e}pl{\\"o}, Slavom{\\'\\i}r},
   year = {2018},

@@ -125,6 +125,8 @@ class EtymologyTagger(Transform):
 
     def _flush(self, window: list[tuple[dict, tuple | None]]) -> Iterator[dict]:
         flat = [s for _, found in window if found for s in found[0]]
+        from curate.maltese.etymology.inference import take_joined
+
         tagged = iter(self.tag_sentences(flat))
         for record, found in window:
             out = dict(record)
@@ -136,12 +138,7 @@ class EtymologyTagger(Transform):
                 yield out
                 continue
             sentences, pieces = found
-            labels: list[str] = []
-            probs: list[float] = []
-            for _ in sentences:
-                sentence_labels, sentence_probs = next(tagged)
-                labels += sentence_labels
-                probs += sentence_probs
+            labels, probs = take_joined(tagged, len(sentences))
             tokens = [t for s in sentences for t in s]
             source = list(range(len(tokens)))
             if pieces is not None:
