@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from curate.builders.maltese_corpus.sources import Text
 from curate.maltese.etymology.tokenize import split_sentences, tokenize
+from curate.maltese.transforms.etymology import take_joined
 
 PIPELINES = ("translit_all", "translit_arabic", "mixed", "translate_all")  # `raw` is `tokens` itself
 
@@ -107,8 +108,6 @@ class CorpusProcessor:
                 yield " ".join(tokens[i : i + limit]), tokens[i : i + limit]
 
     def _rows(self, window: list[Part]) -> Iterator[dict]:
-        from curate.maltese.etymology.inference import take_joined
-
         tagged = iter(self.engine.tag([s for _, _, sentences in window for s in sentences]))
         for rid, text, sentences in window:
             labels, probs = take_joined(tagged, len(sentences))

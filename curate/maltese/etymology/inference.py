@@ -36,17 +36,6 @@ def _to_device(obj, device: torch.device):
     return obj
 
 
-def take_joined(tagged: Iterator[tuple[list[str], list[float]]], n: int) -> tuple[list[str], list[float]]:
-    """The next `n` tagged sentences of `tagged` as one record's labels and probabilities."""
-    labels: list[str] = []
-    probs: list[float] = []
-    for _ in range(n):
-        sentence_labels, sentence_probs = next(tagged)
-        labels += sentence_labels
-        probs += sentence_probs
-    return labels, probs
-
-
 class EtymologyEngine:
     def __init__(
         self, backend: NativeBackend | HFBackend, device: str | None = None, batch_tokens: int = 8192,

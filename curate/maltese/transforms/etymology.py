@@ -41,6 +41,17 @@ def _host(pieces: Sequence[str]) -> int:
     return len(pieces) - 1
 
 
+def take_joined(tagged: Iterator[tuple[list[str], list[float]]], n: int) -> tuple[list[str], list[float]]:
+    """The next `n` tagged sentences of `tagged` as one record's labels and probabilities."""
+    labels: list[str] = []
+    probs: list[float] = []
+    for _ in range(n):
+        sentence_labels, sentence_probs = next(tagged)
+        labels += sentence_labels
+        probs += sentence_probs
+    return labels, probs
+
+
 class EtymologyTagger(Transform):
     name = "etymology"
 
@@ -125,8 +136,6 @@ class EtymologyTagger(Transform):
 
     def _flush(self, window: list[tuple[dict, tuple | None]]) -> Iterator[dict]:
         flat = [s for _, found in window if found for s in found[0]]
-        from curate.maltese.etymology.inference import take_joined
-
         tagged = iter(self.tag_sentences(flat))
         for record, found in window:
             out = dict(record)
