@@ -2,7 +2,7 @@
 
     nice -n 5 .venv/bin/python scripts/bench_corpus.py [--tokens 10000000] [--device cpu|cuda]
         [--amp float16|bfloat16] [--feeders 4] [--threads N] [--small 1000000] [--naive-tokens 20000]
-        [--build-tokens N] [--skip-build] [--workdir /tmp/bench-corpus] [--json-out PATH]
+        [--build-tokens N] [--skip-build] [--skip-pipeline] [--workdir /tmp/bench-corpus] [--json-out PATH]
 
 The corpus (`corpus_synth.py`): deterministic, Zipf-distributed real and productive Maltese types with
 Heaps-law growth. Every measurement runs in a fresh process (cold caches, its own peak RSS):
@@ -209,6 +209,7 @@ def main() -> None:
     p.add_argument("--naive-tokens", type=int, default=20_000)
     p.add_argument("--build-tokens", type=int, default=None, help="tokens the builder runs on (default: all)")
     p.add_argument("--skip-build", action="store_true")
+    p.add_argument("--skip-pipeline", action="store_true", help="leave out the builder path (it needs the full install)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--amp", choices=["float16", "bfloat16"], default="float16")
     p.add_argument("--feeders", type=int, default=4, help="DataLoader workers feeding the GPU")
@@ -245,8 +246,9 @@ def main() -> None:
     print(f"tagger, first {args.large or args.tokens:,} tokens (cold only when larger than --small):", result["tagger"], flush=True)
     cold = result["tagger"]["cold"]["tokens_per_s"]
     print(f"tagger cold / naive loop: {cold / result['naive']['tokens_per_s']:.1f}x", flush=True)
-    result["pipeline"] = run_child("pipeline", args, args.small)
-    print("builder path in one process (split, tokenise, tag, 4 pipelines):", result["pipeline"], flush=True)
+    if not args.skip_pipeline:
+        result["pipeline"] = run_child("pipeline", args, args.small)
+        print("builder path in one process (split, tokenise, tag, 4 pipelines):", result["pipeline"], flush=True)
     if not args.skip_build and args.device == "cpu":
         text_dir = args.workdir / "corpus" / "text"
         if args.build_tokens:

@@ -92,7 +92,9 @@ def fit_and_predict(
     torch.set_num_threads(threads)
     train, model_kwargs = split_options(options)
     train.threads = threads
-    backend = train_tagger(train_sentences, train_ids, labels, train, model_kwargs)
+    # the test fold's forms stay out of table distillation: `none` must mean never met in any form
+    backend = train_tagger(train_sentences, train_ids, labels, train, model_kwargs,
+                           exclude={t.lower() for s in test_sentences for t in s})
     out = {}
     full = getattr(backend, "featurizer", None)
     for lexicon in lexicons:

@@ -8,7 +8,7 @@ import os
 import random
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,13 @@ class TrainConfig:
     max_length: int = 512  # subwords per sentence for a backbone
     # probability that a type's translation-table evidence is hidden in a batch (native model): text
     # outside the tables must look normal to the model, not like a case it never saw
-    lexicon_dropout: float = 0.5
+    lexicon_dropout: float = 0.3
+    # table distillation (native model, distill.py): pool types (soft-labelled by a first model that reads
+    # the tables) seen per epoch by a second model that must learn them from spelling; 0 = one model only
+    distill_types: int = 16384
+    distill_weight: float = 1.0
+    distill_batch: int = 256
+    distill_rounds: int = 2  # each round's student is the next round's teacher
 
 
 def split_options(options: dict[str, Any] | None) -> tuple[TrainConfig, dict[str, Any]]:
@@ -81,20 +87,43 @@ def new_backend(labels: Sequence[str], sentences: Sequence[Sequence[str]], train
 
 def train_tagger(
     sentences: Sequence[Sequence[str]], label_ids: Sequence[Sequence[int]], labels: Sequence[str],
-    train: TrainConfig | None = None, model_kwargs: dict | None = None,
+    train: TrainConfig | None = None, model_kwargs: dict | None = None, exclude: Collection[str] = (),
 ) -> NativeBackend | HFBackend:
-    """Train from scratch (or fine-tune a backbone); returns the backend in eval mode."""
+    """Train from scratch (or fine-tune a backbone); returns the backend in eval mode.
+
+    With `train.distill_types` the native model is trained twice: the first reads the tables and labels
+    the table types absent from `sentences` and from `exclude` (cross-validation passes the test fold's
+    forms), the second learns those labels from spelling alongside the sentences (`distill.py`)."""
     train = train or TrainConfig()
     if train.threads:
         torch.set_num_threads(train.threads)
+    backend = _fit(sentences, label_ids, labels, train, model_kwargs or {})
+    if backend.kind == "native" and train.distill_types > 0:
+        from curate.maltese.etymology import distill
+
+        types = distill.pool(backend.featurizer.lexicon, {t for s in sentences for t in s}, exclude)
+        for _ in range(max(1, train.distill_rounds)):
+            targets = distill.soft_labels(backend, types)
+            backend = _fit(sentences, label_ids, labels, train, model_kwargs or {}, pseudo=(types, targets))
+    return backend
+
+
+def _fit(sentences, label_ids, labels, train: TrainConfig, model_kwargs: dict, pseudo=None):
     torch.manual_seed(train.seed)
     rng = random.Random(train.seed)
-    backend = new_backend(labels, sentences, train, model_kwargs or {})
+    backend = new_backend(labels, sentences, train, model_kwargs)
     memory = jackknife(sentences, label_ids, len(labels), train.jackknife_folds, train.seed) if backend.kind == "native" else None
     model = backend.model
     lr = train.lr or (3e-3 if backend.kind == "native" else 5e-5)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=train.weight_decay)
-    steps = train.epochs * -(-len(sentences) // train.batch_size)
+    per_epoch = -(-len(sentences) // train.batch_size)
+    if pseudo is not None:
+        from curate.maltese.etymology import distill
+
+        pseudo_types, targets = pseudo
+        no_tables = backend.featurizer.without_tables()
+        per_epoch += -(-min(train.distill_types, len(pseudo_types)) // train.distill_batch)
+    steps = train.epochs * per_epoch
     warmup = max(1, steps // 10)  # linear warm-up, then linear decay to zero
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(1, steps - warmup)))
@@ -103,14 +132,21 @@ def train_tagger(
         backend.featurizer.set_lexicon_dropout(train.lexicon_dropout, train.seed)
     model.train()
     for _ in range(train.epochs):
-        for idx in _length_bucketed_batches(sentences, train.batch_size, rng):
-            batch = backend.encode([sentences[i] for i in idx], memory=[memory[i] for i in idx] if memory else None)
-            gold = torch.full(batch["word_mask"].shape, -100, dtype=torch.long)
-            for b, i in enumerate(idx):
-                gold[b, : len(label_ids[i])] = torch.tensor(label_ids[i], dtype=torch.long)
-            gold[~batch["word_mask"]] = -100
-            logits = backend.word_logits(batch)
-            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), gold.reshape(-1))
+        work = [("gold", idx) for idx in _length_bucketed_batches(sentences, train.batch_size, rng)]
+        if pseudo is not None:
+            work += [("pseudo", idx) for idx in distill.batches(pseudo_types, train.distill_types, train.distill_batch, rng)]
+            rng.shuffle(work)
+        for kind, idx in work:
+            if kind == "pseudo":
+                loss = train.distill_weight * distill.loss(backend, no_tables, pseudo_types, targets, idx)
+            else:
+                batch = backend.encode([sentences[i] for i in idx], memory=[memory[i] for i in idx] if memory else None)
+                gold = torch.full(batch["word_mask"].shape, -100, dtype=torch.long)
+                for b, i in enumerate(idx):
+                    gold[b, : len(label_ids[i])] = torch.tensor(label_ids[i], dtype=torch.long)
+                gold[~batch["word_mask"]] = -100
+                logits = backend.word_logits(batch)
+                loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), gold.reshape(-1))
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), train.clip)
