@@ -4,10 +4,11 @@
 #   1. the etymology tagger on CUDA: scripts/bench_tagger.py (MUDT repeated, warm cache) and
 #      scripts/bench_corpus.py --device cuda (10M-token Zipf corpus, cold), with a CPU run of
 #      bench_tagger on the same machine as the baseline of the ratio;
-#   2. a recipe sweep on the tuning protocol (grouped 10-fold, seed 7, first 4 folds; never seed 31337),
+#   2. (labels) GPU fp16/bf16 labels against CPU fp32 labels (scripts/check_gpu_labels.py);
+#   3. a recipe sweep on the tuning protocol (grouped 10-fold, seed 7, first 4 folds; never seed 31337),
 #      one process per fold, all configurations at once over the machine's CPU cores.
-# Usage on the lent machine, from the repository root:  OUT=/some/dir bash scripts/gpu_session.sh [bench|sweep|all]
-# (two calls, bench then sweep, keep each under the device tool's 10-minute limit per command)
+# Usage on the lent machine, from the repository root:  OUT=/some/dir bash scripts/gpu_session.sh [bench|labels|sweep|all]
+# (one call per phase keeps each under the device tool's 10-minute limit per command)
 # The machine's python3 must hold torch and transformers; rapidfuzz and sacremoses may come as wheels in .whl/.
 set -u
 OUT=${OUT:?set OUT to a folder for the results}
@@ -24,14 +25,18 @@ cat "$OUT/machine.txt"
 PHASE=${1:-all}
 step() { local name=$1 limit=$2; shift 2; echo "== $name"; timeout "$limit" "$@" || echo "== $name FAILED (rc $?)"; }
 
-if [ "$PHASE" != sweep ]; then
+if [ "$PHASE" = bench ] || [ "$PHASE" = all ]; then
 step bench_tagger_cuda 120 $PY scripts/bench_tagger.py --device cuda --json-out "$OUT/bench-tagger-cuda.json"
 step bench_tagger_cpu16 150 $PY scripts/bench_tagger.py --device cpu --min-tokens 300000 --json-out "$OUT/bench-tagger-cpu.json"
 step bench_corpus_cuda 240 $PY scripts/bench_corpus.py --device cuda --tokens 10000000 --skip-build --skip-pipeline \
   --workdir /tmp/bench-corpus --json-out "$OUT/bench-corpus-cuda.json"
 
 fi
-[ "$PHASE" = bench ] && exit 0
+if [ "$PHASE" = labels ] || [ "$PHASE" = all ]; then
+step check_gpu_labels 200 $PY scripts/check_gpu_labels.py --json-out "$OUT/gpu-labels.json"
+step bench_tagger_cuda_64k 120 $PY scripts/bench_tagger.py --device cuda --batch-tokens 65536 --json-out "$OUT/bench-tagger-cuda-64k.json"
+fi
+[ "$PHASE" = sweep ] || [ "$PHASE" = all ] || exit 0
 SWEEP_DIR=/tmp/sweep; rm -rf $SWEEP_DIR; mkdir -p $SWEEP_DIR
 i=0
 while IFS= read -r options; do

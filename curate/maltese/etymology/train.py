@@ -91,9 +91,10 @@ def train_tagger(
 ) -> NativeBackend | HFBackend:
     """Train from scratch (or fine-tune a backbone); returns the backend in eval mode.
 
-    With `train.distill_types` the native model is trained twice: the first reads the tables and labels
-    the table types absent from `sentences` and from `exclude` (cross-validation passes the test fold's
-    forms), the second learns those labels from spelling alongside the sentences (`distill.py`)."""
+    With `train.distill_types` the native model is trained 1 + `distill_rounds` times: the first reads the
+    tables and labels the table types absent from `sentences` and from `exclude` (cross-validation passes
+    the test fold's forms); each next model learns the previous one's labels of those types from spelling
+    alongside the sentences (`distill.py`), and labels them in turn for the next round."""
     train = train or TrainConfig()
     if train.threads:
         torch.set_num_threads(train.threads)
