@@ -71,12 +71,15 @@ convolutions for sentence context.
   the annotation and MUDT vocabulary; real text is mostly outside them. During training each type's
   table evidence is hidden with probability `lexicon_dropout` per batch, so a token the tables lack is
   a case the model has seen. Tokens in the tables still use them.
-- **Table distillation** (`distill_types`, `curate/maltese/etymology/distill.py`): a first model trained
-  this way reads the tables and gives soft labels to the ~28k table types the annotations lack; this
-  model was then trained from scratch on the annotations plus `distill_types` of those types per epoch
-  with their table evidence hidden, so what the tables say about spelling is learnt by the character
-  encoder and reaches words that are in no table. In cross-validation the test fold's forms are kept
-  out of that pool.
+- **Table distillation** (`distill_types`, `distill_rounds`; `curate/maltese/etymology/distill.py`): a
+  first model trained this way reads the tables and gives soft labels to the 27,981 table types the
+  annotations lack; a fresh model then trains on the annotations plus `distill_types` of those types per
+  epoch with their table evidence hidden, so what the tables say reaches the character encoder and, through
+  it, words that are in no table. Each round's model labels the pool for the next; this model is the last
+  of `distill_rounds`. In cross-validation the test fold's forms are kept out of the pool. The pool holds
+  every MUDT type, so on MUDT beyond the 439 sentences this model has seen each word (with a teacher's
+  label, never a gold one); the `lexicon full` figures below (test forms kept out of the pool) are the
+  closest held-out description of MUDT.
 - **Needs:** the translation tables shipped in `curate/data/maltese/translations/` (read at load time).
 - **Tokens:** MUDT tokenisation (`il-`, `għall-`, `b'` stand alone). `EtymologyTagger` re-tokenises
   other token lists (Moses keeps `għall-familji` fused) the MUDT way before tagging.

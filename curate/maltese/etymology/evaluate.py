@@ -175,6 +175,7 @@ def cross_validate(
         "folds": folds, "folds_run": len(tasks), "seed": seed, "grouped": grouped,
         "split": "documents" if documents is not None else "sentences", "sentences": len(sentences),
         "options": options,
+        "effective_options": _effective(options),  # the defaults filled in: the report names its whole recipe
     }
     if documents is not None:
         protocol["documents"] = {d: sum(x == d for x in documents) for d in dict.fromkeys(documents)}
@@ -183,6 +184,15 @@ def cross_validate(
                          {**protocol, "lexicon": lexicon}, seconds)
         for lexicon in lexicons
     }
+
+
+def _effective(options: dict) -> dict:
+    import dataclasses
+
+    from curate.maltese.etymology.train import split_options
+
+    train, model_kwargs = split_options(options)
+    return {**dataclasses.asdict(train), **model_kwargs}
 
 
 def _report(sentences, gold_labels, tasks, predictions, protocol: dict, seconds: float) -> dict:
