@@ -85,14 +85,18 @@ def run(args: argparse.Namespace) -> int:
     from curate.maltese.etymology.evaluate import fold_assignment
     from curate.maltese.etymology.train import save_backend, split_options, train_tagger
 
+    exclude: set[str] = set()
     if args.split != "all":
         fold = fold_assignment(sentences, 10, 0, grouped=True)
+        if args.split == "train":  # the held-out side's words stay out of table distillation too
+            exclude = {t.lower() for s, f in zip(sentences, fold) if f == 0 for t in s}
         keep = [i for i, f in enumerate(fold) if (f != 0) == (args.split == "train")]
         sentences, gold = [sentences[i] for i in keep], [gold[i] for i in keep]
     options.setdefault("seed", args.seed)
     train, model_kwargs = split_options(options)
     label_id = {label: i for i, label in enumerate(labels)}
-    backend = train_tagger(sentences, [[label_id[x] for x in g] for g in gold], labels, train, model_kwargs)
+    backend = train_tagger(sentences, [[label_id[x] for x in g] for g in gold], labels, train, model_kwargs,
+                           exclude=exclude)
     out = save_backend(backend, args.out)
     print(f"trained on {len(sentences)} sentences ({sum(map(len, sentences))} tokens); wrote {out}")
     return 0

@@ -12,12 +12,18 @@ Leak guard: `pool` takes the types to keep out. Cross-validation passes every te
 
 from __future__ import annotations
 
+import random
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from curate.maltese.etymology.lexicon import Lexicon
+
+if TYPE_CHECKING:
+    from curate.maltese.etymology.backends import NativeBackend
+    from curate.maltese.etymology.features import TypeFeaturizer
 
 
 def pool(lexicon: Lexicon, seen: Collection[str], exclude: Collection[str]) -> list[str]:
@@ -28,23 +34,25 @@ def pool(lexicon: Lexicon, seen: Collection[str], exclude: Collection[str]) -> l
 
 
 @torch.no_grad()
-def soft_labels(backend, types: Sequence[str], batch_types: int = 2048) -> np.ndarray:
+def soft_labels(backend: NativeBackend, types: Sequence[str], batch_types: int = 2048) -> np.ndarray:
     """[len(types), labels] teacher probabilities, each type read alone (one-token sentence) with its
     table evidence and an empty memoriser row (the pool holds no training form)."""
     model = backend.model
     was_training = model.training
     model.eval()
     out = []
-    for start in range(0, len(types), batch_types):
-        chunk = [[t] for t in types[start : start + batch_types]]
-        zeros = [np.zeros((1, backend.memoriser.n_features), dtype=np.float32)] * len(chunk)
-        logits = backend.word_logits(backend.encode(chunk, memory=zeros))[:, 0]
-        out.append(torch.softmax(logits.float(), dim=-1).numpy())
-    model.train(was_training)
+    try:
+        for start in range(0, len(types), batch_types):
+            chunk = [[t] for t in types[start : start + batch_types]]
+            zeros = [np.zeros((1, backend.memoriser.n_features), dtype=np.float32)] * len(chunk)
+            logits = backend.word_logits(backend.encode(chunk, memory=zeros))[:, 0]
+            out.append(torch.softmax(logits.float(), dim=-1).numpy())
+    finally:
+        model.train(was_training)
     return np.concatenate(out) if out else np.zeros((0, len(backend.labels)), dtype=np.float32)
 
 
-def batches(types: Sequence[str], per_epoch: int, batch_types: int, rng) -> list[list[int]]:
+def batches(types: Sequence[str], per_epoch: int, batch_types: int, rng: random.Random) -> list[list[int]]:
     """`per_epoch` pool indices (all when the pool is smaller), sampled afresh, cut into batches."""
     chosen = list(range(len(types)))
     rng.shuffle(chosen)
@@ -52,7 +60,9 @@ def batches(types: Sequence[str], per_epoch: int, batch_types: int, rng) -> list
     return [chosen[i : i + batch_types] for i in range(0, len(chosen), batch_types)]
 
 
-def loss(backend, no_tables, types: Sequence[str], targets: np.ndarray, idx: Sequence[int]) -> torch.Tensor:
+def loss(
+    backend: NativeBackend, no_tables: TypeFeaturizer, types: Sequence[str], targets: np.ndarray, idx: Sequence[int]
+) -> torch.Tensor:
     """Soft cross-entropy of the student on pool types read alone, table evidence hidden."""
     full = backend.featurizer
     backend.featurizer = no_tables

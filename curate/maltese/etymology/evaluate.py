@@ -8,6 +8,7 @@ training.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 
@@ -175,7 +176,7 @@ def cross_validate(
         "folds": folds, "folds_run": len(tasks), "seed": seed, "grouped": grouped,
         "split": "documents" if documents is not None else "sentences", "sentences": len(sentences),
         "options": options,
-        "effective_options": _effective(options),  # the defaults filled in: the report names its whole recipe
+        "effective_options": _effective(options),  # the report names its training recipe, defaults included
     }
     if documents is not None:
         protocol["documents"] = {d: sum(x == d for x in documents) for d in dict.fromkeys(documents)}
@@ -187,8 +188,8 @@ def cross_validate(
 
 
 def _effective(options: dict) -> dict:
-    import dataclasses
-
+    """TrainConfig with its defaults filled in, plus the model-config keys given (EtymologyConfig's own
+    defaults are in the saved config of any model trained with them)."""
     from curate.maltese.etymology.train import split_options
 
     train, model_kwargs = split_options(options)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
-from curate.errors import CurateError
+from curate.errors import CurateError, OptionError
 from curate.maltese.etymology.backends import HFBackend, NativeBackend
 from curate.maltese.etymology.lexicon import load_lexicon
 from curate.maltese.etymology.memoriser import Memoriser, jackknife
@@ -96,6 +97,9 @@ def train_tagger(
     the test fold's forms); each next model learns the previous one's labels of those types from spelling
     alongside the sentences (`distill.py`), and labels them in turn for the next round."""
     train = train or TrainConfig()
+    if train.distill_types > 0 and (train.distill_rounds < 1 or train.distill_batch < 1):
+        raise OptionError(f"distill_rounds and distill_batch must be >= 1 when distill_types > 0, got "
+                          f"{train.distill_rounds} and {train.distill_batch} (distill_types 0 turns distillation off)")
     if train.threads:
         torch.set_num_threads(train.threads)
     backend = _fit(sentences, label_ids, labels, train, model_kwargs or {})
@@ -103,13 +107,18 @@ def train_tagger(
         from curate.maltese.etymology import distill
 
         types = distill.pool(backend.featurizer.lexicon, {t for s in sentences for t in s}, exclude)
-        for _ in range(max(1, train.distill_rounds)):
+        # every round starts from the same seed: rounds differ only by their teacher (what the sweep measured)
+        for _ in range(train.distill_rounds if types else 0):
             targets = distill.soft_labels(backend, types)
             backend = _fit(sentences, label_ids, labels, train, model_kwargs or {}, pseudo=(types, targets))
     return backend
 
 
-def _fit(sentences, label_ids, labels, train: TrainConfig, model_kwargs: dict, pseudo=None):
+def _fit(
+    sentences: Sequence[Sequence[str]], label_ids: Sequence[Sequence[int]], labels: Sequence[str],
+    train: TrainConfig, model_kwargs: dict, pseudo: tuple[list[str], np.ndarray] | None = None,
+) -> NativeBackend | HFBackend:
+    """One model from scratch; `pseudo` = (pool types, teacher probabilities) mixes distillation batches in."""
     torch.manual_seed(train.seed)
     rng = random.Random(train.seed)
     backend = new_backend(labels, sentences, train, model_kwargs)
