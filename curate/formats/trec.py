@@ -13,7 +13,8 @@ ir_measures). Topic files come in two layouts, detected per file:
                                             </top>
 
 In a file with any closing field tag every field must be closed, so an unclosed tag there is an error
-naming the line where it was opened. Field text has its whitespace collapsed. The scan is one pass over
+naming the line where it was opened. A field given twice in one `<top>` (two `<title>`s, or `<EN-title>` and
+`<DE-title>`) is an error naming the line of the second: keeping either would drop text unseen. Field text has its whitespace collapsed. The scan is one pass over
 the tags, with line numbers counted as it goes (linear in the file size).
 """
 
@@ -115,6 +116,7 @@ class TopicScanner:
         self.records: list[T] = []
         self.topic: dict | None = None  # fields of the open <top>, and "_line"
         self.field: _OpenField | None = None
+        self.field_lines: dict[str, int] = {}  # key -> line it was opened at, in the open <top>
         self.prefixes: set[str] = set()
         self._line, self._offset = 1, 0
 
@@ -148,7 +150,7 @@ class TopicScanner:
         if self.topic is not None:
             raise InputFormatError(self.path, self.topic["_line"], f"<top> is not closed before the next <top> "
                                    f"at line {line}")
-        self.topic, self.field = {"_line": line}, None
+        self.topic, self.field, self.field_lines = {"_line": line}, None, {}
 
     def close_top(self, line: int, offset: int) -> None:
         if self.topic is None:
@@ -184,6 +186,11 @@ class TopicScanner:
                 raise InputFormatError(self.path, field.line, f"<{field.tag}> is not closed before <{name}> "
                                        f"at line {line}")
             self.close_field(offset)
+        if not key.startswith("?"):  # unknown tags are only counted, never stored, so repeats lose nothing
+            if key in self.field_lines:
+                raise InputFormatError(self.path, line, f"<{name}> repeats the {key} field of the topic at line "
+                                       f"{self.topic['_line']} (first given at line {self.field_lines[key]})")
+            self.field_lines[key] = line
         self.field = _OpenField(key, line, text_start, name)
 
     def close_field(self, end: int) -> None:
