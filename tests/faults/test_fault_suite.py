@@ -106,13 +106,35 @@ def check_manifest(out: Path) -> dict:
     return manifest
 
 
-def assert_cache_clean(cache: Path, server: FaultServer) -> None:
-    """Nothing bad cached: every cached body is one the real endpoint (the recording) would give."""
+def assert_cache_clean(cache: Path, server: FaultServer, *, may_be_empty: bool = False) -> None:
+    """Nothing bad cached: every cached body is one the real endpoint (the recording) would give.
+
+    The layout is `ResponseCache`'s under the builder's `cache/http`: `index/<key>.json` names a body by
+    `content_sha256`, the body lives in `objects/<sha256>`. A build that fetched and succeeded must leave
+    index entries; only a caller whose build may legitimately have cached nothing (a failed or killed
+    build) passes `may_be_empty=True`, so a moved or renamed index cannot make this check vacuous.
+    """
     good = {hashlib.sha256(body).hexdigest() for _, _, body in server.routes.values()}
     good |= {hashlib.sha256(content).hexdigest() for _, content in server.files.values()}
-    for entry in (cache / "http" / "index").glob("*.json") if (cache / "http" / "index").exists() else ():
+    root = cache / "http"
+    # dot files are atomic_write's temp files: a kill mid-write may leave one, and the cache never reads them
+    index = sorted(p for p in (root / "index").glob("*") if not p.name.startswith(".")) \
+        if (root / "index").is_dir() else []
+    objects = sorted(p for p in (root / "objects").glob("*") if not p.name.startswith(".")) \
+        if (root / "objects").is_dir() else []
+    if not may_be_empty:
+        assert index, f"{root / 'index'}: no cache index entries after a build that fetched (cache layout moved?)"
+    for entry in index:
+        assert entry.suffix == ".json", f"{entry}: not a cache index entry"
         digest = json.loads(entry.read_text())["content_sha256"]
         assert digest in good, f"{entry}: cached a body the endpoint never sends"
+        assert (root / "objects" / digest).is_file(), f"{entry}: its body objects/{digest} is missing"
+    # the bodies themselves, hashed (an entry only claims a digest), orphans included: a body written before
+    # its entry (killed between the two) is still a body the cache holds
+    for obj in objects:
+        actual = hashlib.sha256(obj.read_bytes()).hexdigest()
+        assert actual == obj.name, f"{obj}: body does not match the sha256 it is stored under"
+        assert actual in good, f"{obj}: cached a body the endpoint never sends"
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +186,8 @@ def test_fault_fails_the_build_then_the_rerun_is_identical(server, baselines, tm
     assert server.hits(where, fault=kind), "the fault was never served"
     assert not (tmp_path / "out" / "manifest.json").exists() or not json.loads(
         (tmp_path / "out" / "manifest.json").read_text())["configs"]  # no config claims to be built
-    assert_cache_clean(tmp_path / "cache", server)
+    # a fault on the listing request (sparql, wikipedia-api) leaves nothing cached; the rerun below must cache
+    assert_cache_clean(tmp_path / "cache", server, may_be_empty=True)
     server.clear()
     # the same command, the weather gone; after a 200 page that is not the resource, a fresh --out on the
     # same cache must not be poisoned either
@@ -234,7 +257,8 @@ def test_kill_mid_build_then_rerun_is_identical(server, baselines, tmp_path, nam
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
     server.clear()
-    assert_cache_clean(tmp_path / "cache", server)
+    # a kill during the listing, or before a worker stored anything, leaves nothing cached; the rerun must cache
+    assert_cache_clean(tmp_path / "cache", server, may_be_empty=True)
     start = time.monotonic()
     while True:  # a PID-only kill: the orphaned workers notice their parent is gone within a moment
         try:
@@ -272,3 +296,42 @@ def test_corrupted_cache_entry_is_refetched_and_counted_in_the_manifest(server, 
     assert manifest["configs"]["en"]["fetch"]["cache_corrupted"] == 1
     assert len(server.hits("/cellar/celex/")) == before + 1  # refetched once, then cached again
     assert_cache_clean(tmp_path / "cache", server)
+
+
+# ---- the cache check itself: it must not pass vacuously ---------------------------------------------------------
+def test_cache_check_fails_on_a_missing_or_empty_index(server, tmp_path):
+    with pytest.raises(AssertionError, match="no cache index entries"):
+        assert_cache_clean(tmp_path / "nothing", server)
+    (tmp_path / "empty" / "http" / "index").mkdir(parents=True)
+    with pytest.raises(AssertionError, match="no cache index entries"):
+        assert_cache_clean(tmp_path / "empty", server)
+    assert_cache_clean(tmp_path / "nothing", server, may_be_empty=True)  # only when the caller says so
+
+
+def _store(cache: Path, url: str, content: bytes) -> None:
+    """One entry written by the real cache, at the path a builder's fetcher uses (`cache/http`)."""
+    from collections import Counter
+
+    from curate.fetch import ResponseCache
+
+    ResponseCache(cache / "http", Counter()).store(hashlib.sha256(url.encode()).hexdigest(), "GET", url, 200,
+                                                  {"Content-Type": "text/html"}, content)
+
+
+def test_cache_check_reads_the_real_cache_layout_and_hashes_the_bodies(server, tmp_path):
+    good = next(body for _, _, body in server.routes.values() if body)
+    _store(tmp_path / "ok", "http://x/good", good)
+    assert_cache_clean(tmp_path / "ok", server)  # finds the entry the real cache wrote, and accepts it
+
+    from fault_server import MAINTENANCE_PAGE
+
+    _store(tmp_path / "bad", "http://x/good", good)
+    _store(tmp_path / "bad", "http://x/page", MAINTENANCE_PAGE)
+    with pytest.raises(AssertionError, match="cached a body the endpoint never sends"):
+        assert_cache_clean(tmp_path / "bad", server)
+
+    # an entry naming a good digest whose stored bytes are something else: the bytes are what count
+    _store(tmp_path / "swapped", "http://x/good", good)
+    (tmp_path / "swapped" / "http" / "objects" / hashlib.sha256(good).hexdigest()).write_bytes(MAINTENANCE_PAGE)
+    with pytest.raises(AssertionError, match="does not match the sha256"):
+        assert_cache_clean(tmp_path / "swapped", server)
