@@ -178,12 +178,19 @@ def _merge_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
 
 
 def verified_sources(builder: Builder, opts: BuildOptions) -> list[dict[str, Any]]:
-    """The manifest's `sources`; a shipped file whose sha256 differs from the declared one is an error."""
+    """The manifest's `sources`. A shipped file (`path`, not `manual`) declared with a sha256 must be present
+    and match; a manual source's files come from the user, so one absent from the repository is not checked."""
     from curate.builder import REPO_ROOT
 
     out = []
     for s in builder.sources:
         item = {k: v for k, v in vars(s).items() if v not in (None, "", False)}
+        if s.path and s.sha256 and not s.manual and not (REPO_ROOT / s.path).is_file():
+            # package data travels with the code (pyproject's package-data), so a pinned shipped file that is
+            # missing means a broken checkout or install: building on would record a source never verified
+            raise InputFormatError(REPO_ROOT / s.path, None,
+                                   f"shipped source {s.name!r} of builder {builder.name!r} is missing (declared "
+                                   f"sha256 {s.sha256}); restore it from the repository or reinstall curate")
         if s.path and (REPO_ROOT / s.path).is_file():
             got = file_sha256(REPO_ROOT / s.path)
             if s.sha256 and got != s.sha256:
