@@ -40,7 +40,37 @@ def test_sample_build_has_aligned_pipeline_columns(tmp_path):
         pipe = ConditionalPipeline(preset)
         assert all(pipe.apply_tokens(r["tokens"], r["etymology"]) == r[f"tokens_{preset}"] for r in dd["validation"])
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert "translate_all_tokens_kept_untranslated" in json.dumps(manifest)
+    entry = manifest["configs"]["default"]
+    assert entry["skipped"]["translate_all_tokens_kept_untranslated"] > 0
+    # no text of the sample is long enough to be cut: that figure is a statistic read from the ids, not a skip
+    assert "rows_cut_from_long_records" not in entry["skipped"]
+    assert entry["statistics"]["measures"]["row_kind"]["labels"] == {
+        "train": {"whole text": 400}, "validation": {"whole text": 59}, "test": {"whole text": 59}}
+    assert "Rows that are parts of a long text: 0 " in (tmp_path / "out" / "README.md").read_text()
+
+
+def test_counts_of_a_unit_stopped_early_are_kept_for_the_rows_it_gave(tmp_path):
+    from curate.builder import BuildContext
+    from curate.builders.maltese_corpus import _processor
+    from curate.options import resolve
+    from curate.registry import get_builder
+
+    builder = get_builder("maltese-corpus")
+    ctx = BuildContext(config=builder.config(None), out_dir=tmp_path, sample=True,
+                       options=resolve(builder.Options, None))
+    unit = next(u for u in builder.work_units(ctx) if "validation" in u)
+    stream = builder.generate(unit, ctx)
+    rows = [next(stream)[2] for _ in range(30)]  # of 59: the consumer stops (e.g. a full split) and closes
+    stream.close()
+    processor = _processor(ctx.options)
+    expected = {}
+    for preset, choice in processor._choice.items():  # tokens a pipeline translates that no table covers
+        n = sum(1 for r in rows for tok, label in zip(r["tokens"], r["etymology"])
+                if choice.get(label, 0) == 2 and processor._table.get(tok) is None)
+        if n:
+            expected[f"{preset}_tokens_kept_untranslated"] = n
+    assert expected.get("translate_all_tokens_kept_untranslated") and dict(ctx.skipped) == expected
+    assert not processor.counts  # nothing left to be counted under the next unit of this process
 
 
 def _folder(root, bad_parquet: bool):
@@ -115,7 +145,12 @@ def test_bad_records_are_counted_and_long_lines_cut(tmp_path):
     parts = [r["id"] for r in rows if r["id"].startswith("long.txt:0#")]
     assert len(parts) >= 3 and all(len(r["text"]) <= 10_000 for r in rows)
     assert sum(len(r["tokens"]) for r in rows if r["id"] in parts) > 5_000
-    assert processor.take_counts()["rows_cut_from_long_records"] == len(parts)
+    assert "rows_cut_from_long_records" not in processor.take_counts()  # not a skip: read from the ids instead
+    from curate.builders.maltese_corpus.card_stats import PART, WHOLE, row_kind
+
+    ids = [r["id"] for r in rows] + ["odd#3.txt:0", "x.parquet:rg2:7"]  # a '#' in a file name is no part
+    kinds = row_kind(pa.record_batch({"id": ids})).to_pylist()
+    assert kinds == [PART if i in parts else WHOLE for i in ids] and kinds.count(PART) == len(parts)
 
 
 def test_slices_cover_each_line_once(tmp_path):

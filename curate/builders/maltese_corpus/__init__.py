@@ -103,11 +103,15 @@ class MalteseCorpus(Builder):
         processor = _processor(opts)
         processor.take_counts()
         split = split_of(where.path)
-        for row in processor.rows(reader.read(where)):
-            yield split, row
-        for reason, n in processor.take_counts().items():
-            if reason != "tokens":
-                ctx.skip(reason, n)
+        try:
+            for row in processor.rows(reader.read(where)):
+                yield split, row
+        finally:
+            # also when the consumer stops early (close() raises GeneratorExit at the yield): the rows
+            # already yielded keep their counts, and none carry over into the next unit of this process
+            for reason, n in processor.take_counts().items():
+                if reason != "tokens":
+                    ctx.skip(reason, n)
 
 
 _PROCESSORS: dict[tuple, CorpusProcessor] = {}
