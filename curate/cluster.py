@@ -5,6 +5,10 @@ private single-machine instance sized to `--workers`; with one we connect to tha
 sizing to it. The address is probed with a plain TCP connect first: `ray.init` against a dead address
 retries for about a minute before failing, and a user should hear within seconds that it is wrong.
 
+On Slurm, `curate build` returns once the job array is submitted and its lock goes with it: `submit` leaves
+`submitted.json` in the staging area (the job ids, time, host) so that another build of the same folder is
+refused until the finalize job clears it, or until `squeue` no longer knows the jobs (`queued_jobs`).
+
 On a real cluster every node must see the output folder at the same path (a shared filesystem) and have
 the same environment installed; the `CURATE_*` variables and `PYTHONPATH` of the driver are handed to the
 workers through the job's runtime environment so extra builders and logging settings follow the job.
@@ -15,10 +19,12 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from curate.errors import CurateError
+from curate.staging import Staging
 
 PROBE_TIMEOUT_S = 5.0
 # passed to every worker of the job: builder discovery and logging settings, not credentials
@@ -116,3 +122,33 @@ def memory_gb(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole, positive number of GB")
     return int(text)
+
+
+def submit(units: Any, finalize: Any, staging: Staging) -> None:
+    """Submit the units array and its dependent finalize job (datatrove's `SlurmPipelineExecutor`s), leaving
+    the submission marker behind: written before `sbatch` so a kill mid-submission still claims the folder,
+    then rewritten with the job ids, or removed when nothing went out."""
+    staging.record_submission([])
+    try:
+        finalize.run()  # datatrove submits the dependency (the units array) first
+    finally:
+        ids = [str(j) for j in (units.job_id, finalize.job_id) if j not in (None, -1)]
+        if ids:
+            staging.record_submission(ids)
+        else:
+            staging.end_submission()
+
+
+def queued_jobs(job_ids: list[str]) -> list[str] | None:
+    """`squeue` lines (`id state`) of those jobs Slurm still holds; [] when it holds none (an id it has
+    forgotten is "Invalid job id"), None when it cannot tell (no ids, no squeue here, squeue failing)."""
+    if not job_ids:
+        return None
+    try:
+        proc = subprocess.run(["squeue", "-h", "-o", "%i %T", "-j", ",".join(job_ids)],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return [] if "invalid job id" in proc.stderr.lower() else None
+    return [line.strip() for line in proc.stdout.splitlines() if line.strip()]

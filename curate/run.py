@@ -199,6 +199,7 @@ class FinalizeStep(PipelineStep):
         from curate.registry import get_builder
 
         finalize_build(get_builder(self.builder_name), self.config_names, self.opts, start=time.time())
+        Staging(self.opts.out_dir).end_submission()  # the submitted build is over: the folder is free
         yield from ()
 
 
@@ -239,7 +240,9 @@ def dispatch_units(builder: Builder, config_names: list[str], jobs: list[Job], o
     if opts.executor == "slurm":
         finalize = make_executor([FinalizeStep(builder.name, config_names, opts)], 1, opts, staging.finalize_logs,
                                  depends=executor)
-        finalize.run()  # datatrove submits the dependency (the units array) first
+        from curate.cluster import submit
+
+        submit(executor, finalize, staging)  # also marks the folder as claimed by the jobs (curate.cluster)
         return
     if not opts.verbose:
         from curate.logs import quiet_parent

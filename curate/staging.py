@@ -2,6 +2,7 @@
 
     DIR/.curate/
       lock                        one build per output folder (POSIX record lock, holder's pid inside)
+      submitted.json              a Slurm build in flight: its job ids, time, host (cleared by its finalize job)
       configs/<config>/           one stage per config (under `configs/`, so no config name can collide
         build.json                  with `lock`, `logs` or `http-sample`): the settings fingerprint,
         units.json                  the ordered work units,
@@ -21,6 +22,8 @@ import fcntl
 import json
 import os
 import re
+import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,10 +113,53 @@ class Staging:
     def http_sample_cache(self) -> Path:
         return self.root / "http-sample"
 
+    # ---- a submitted Slurm build ---------------------------------------------------------------------
+    @property
+    def submission_file(self) -> Path:
+        return self.root / "submitted.json"
+
+    def record_submission(self, job_ids: list[str]) -> None:
+        """Claim the folder for a job array that outlives this process (the lock goes with the process)."""
+        write_json_atomic(self.submission_file, {"job_ids": job_ids, "host": socket.gethostname(),
+                                                 "pid": os.getpid(), "time": time.strftime("%Y-%m-%d %H:%M:%S %Z")})
+
+    def end_submission(self) -> None:
+        self.submission_file.unlink(missing_ok=True)
+
+    def _refuse_live_submission(self) -> None:
+        """Refuse a build while a submitted Slurm build may still write here; drop a marker whose jobs Slurm
+        no longer knows (they finished, failed or were cancelled without reaching finalize)."""
+        from curate.cluster import queued_jobs
+
+        path = self.submission_file
+        try:
+            record = json.loads(path.read_text())
+        except FileNotFoundError:
+            return
+        except ValueError:
+            record = {}
+        ids = [str(j) for j in record.get("job_ids") or []]
+        queued = queued_jobs(ids)
+        if queued == []:
+            self.end_submission()
+            return
+        when = f"submitted {record.get('time', '?')} from {record.get('host', '?')}"
+        if queued is None:
+            status = (f"Slurm job(s) {', '.join(ids)} ({when}) may still be running (squeue could not tell)"
+                      if ids else f"a Slurm submission ({when}) may still be running (no job id was recorded)")
+        else:
+            status = f"Slurm job(s) {', '.join(ids)} ({when}) are still queued: {'; '.join(queued[:5])}"
+        check = f"squeue -j {','.join(ids)}" if ids else "squeue --me"
+        cancel = f"scancel {' '.join(ids)}" if ids else "scancel"
+        raise CurateError(f"{self.out_dir} is being built by {status}. Wait for them to finish ({check}) or "
+                          f"cancel them ({cancel}), then rerun; if they are known to be dead, remove {path} "
+                          "and rerun")
+
     # ---- one build at a time ------------------------------------------------------------------------
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """One build per output folder at a time: two would race on the same part files.
+        """One build per output folder at a time: two would race on the same part files. A submitted Slurm
+        build holds the folder too, through `submitted.json`, until its finalize job ends.
 
         A POSIX record lock (`lockf`), not `flock`: forked children (datatrove's Manager, pool workers) do
         not inherit it, so a `kill -9` of curate frees the folder at once instead of leaving it to an
@@ -131,6 +177,7 @@ class Staging:
                                   "wait for it to finish") from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            self._refuse_live_submission()
             yield
         finally:
             os.close(fd)  # closing releases the lock

@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO, shard_hashes
 
 from curate.cli import main
+from curate.errors import CurateError
 from curate.staging import Staging
 
 BIN = Path(sys.executable).parent
@@ -63,6 +65,7 @@ def test_slurm_job_array_then_dependent_finalize(tmp_path):
                                  capture_output=True, text=True, cwd=tmp_path, timeout=120)
             assert run.returncode == 0, run.stderr[-2000:]
     assert json.loads((out / "manifest.json").read_text())["configs"]["mudt"]["splits"]["test"]["rows"] == 10
+    assert not Staging(out).submission_file.exists()  # the finalize job freed the folder
     assert shard_hashes(out) == _local_reference(tmp_path)
 
 
@@ -76,3 +79,50 @@ def test_ray_executor_builds_the_same_bytes(tmp_path):
                           env=env, capture_output=True, text=True, cwd=REPO, timeout=600, start_new_session=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert shard_hashes(out) == _local_reference(tmp_path)
+
+
+def test_a_submitted_slurm_build_holds_the_folder_until_its_jobs_are_gone(tmp_path, monkeypatch):
+    """The lock goes with the submitting process: the marker keeps a second build (any executor) from writing
+    beside the job array; squeue forgetting the jobs, or removing the marker, lets the build go on."""
+    fakebin = tmp_path / "bin"
+    fakebin.mkdir()
+    (fakebin / "sbatch").write_text(FAKE_SBATCH)
+    (fakebin / "scontrol").write_text(FAKE_SCONTROL)
+    # the cluster's answer is the test's: squeue prints $SQUEUE_OUT, or fails like Slurm on forgotten ids
+    (fakebin / "squeue").write_text('#!/bin/bash\nif [ -n "$SQUEUE_OUT" ]; then echo "$SQUEUE_OUT"; else\n'
+                                    'echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; fi\n')
+    for tool in ("sbatch", "scontrol", "squeue"):
+        (fakebin / tool).chmod(0o755)
+    env = {**os.environ, "PATH": f"{fakebin}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}",
+           "SBATCH_LOG": str(tmp_path / "sbatch.log"), "SQUEUE_OUT": "4243 PENDING"}
+    out = tmp_path / "out"
+
+    def build(executor: str, **extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "curate.cli", "build", "maltese-etymology", "--sample",
+                               "--out", str(out), "--executor", executor], env={**env, **extra},
+                              capture_output=True, text=True, cwd=REPO, timeout=120)
+
+    assert build("slurm").returncode == 0
+    marker = Staging(out).submission_file
+    assert json.loads(marker.read_text())["job_ids"] == ["4241", "4243"]  # the units array, then finalize
+    for executor in ("slurm", "local"):
+        refused = build(executor)
+        assert refused.returncode == 2 and "4243 PENDING" in refused.stderr and str(marker) in refused.stderr
+    assert len((tmp_path / "sbatch.log").read_text().splitlines()) == 4  # nothing submitted a second time
+    assert not (out / "manifest.json").exists()
+
+    # squeue unavailable (a machine off the cluster): cannot tell, so refused; removing the marker is the way out
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    with pytest.raises(CurateError, match="squeue could not tell") as refused, Staging(out).lock():
+        pass
+    assert f"remove {marker} and rerun" in str(refused.value)
+    marker.unlink()
+    with Staging(out).lock():
+        pass
+
+    # jobs Slurm has forgotten (finished or failed before finalize): the marker is stale, the build resumes
+    Staging(out).record_submission(["4241", "4243"])
+    done = build("local", SQUEUE_OUT="")
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
+    assert json.loads((out / "manifest.json").read_text())["configs"]["mudt"]["splits"]["test"]["rows"] == 10
