@@ -70,6 +70,7 @@ class BuildContext:
     max_examples: int | None = None
     options: Any = field(default_factory=NoOptions)  # the builder's typed, checked `Options` (curate.options)
     skipped: Counter = field(default_factory=Counter)  # reason -> count, written to the manifest
+    counted: Counter = field(default_factory=Counter)  # name -> count of things noted, nothing dropped (`counts`)
     cassette: Path | None = None  # recorded responses replayed as the network in --sample mode
     endpoints: dict[str, str] = field(default_factory=dict)  # --endpoint KEY=URL overrides of Builder.endpoints
     fetch_settings: dict[str, Any] = field(default_factory=dict)  # CachedFetcher retries/timeout/deadline/max_bytes
@@ -84,6 +85,10 @@ class BuildContext:
     def skip(self, reason: str, n: int = 1) -> None:
         """Count a record that was deliberately left out; the manifest reports every reason."""
         self.skipped[reason] += n
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Count something worth reporting that is not a left-out record (the manifest's `counts`, not `skipped`)."""
+        self.counted[name] += n
 
     def endpoint(self, key: str, default: str) -> str:
         """The base URL of one remote endpoint: `--endpoint KEY=URL` when given, else the builder's default."""

@@ -44,6 +44,7 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
     shutil.rmtree(tmp, ignore_errors=True)
     skipped: dict[str, int] = {}
     fetch: dict[str, int] = {}
+    counts: dict[str, int] = {}
     summaries = []
     for i, u in enumerate(units):
         summary = staging.read_done(config.name, i, u)
@@ -52,8 +53,12 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
             skipped[reason] = skipped.get(reason, 0) + n
         for name, n in summary.get("fetch", {}).items():  # fetcher counters of the run that built the unit
             fetch[name] = fetch.get(name, 0) + n
+        for name, n in summary.get("counts", {}).items():  # `ctx.count`: noted, nothing left out
+            counts[name] = counts.get(name, 0) + n
     entry: dict[str, Any] = {"work_units": len(units), "splits": {}, "skipped": dict(sorted(skipped.items())),
                              "fetch": dict(sorted(fetch.items()))}
+    if counts:
+        entry["counts"] = dict(sorted(counts.items()))
     entry["format"] = data_format
     splits = builder.splits_for(config)
     stats = card_stats.for_config(builder, config)  # card figures, collected from the same stream (bounded memory)

@@ -77,6 +77,7 @@ def run_unit(builder: Builder, ctx: BuildContext, job: Job, staging: Staging) ->
             writers[c, s] = ArrowShardWriter(target / s, schema, max_shard_bytes=1 << 62, builder=builder.name,
                                              id_field=builder.id_field, durable=durable())
     ctx.skipped = Counter()
+    ctx.counted = Counter()
     fetched = Counter(ctx._fetcher.stats) if ctx._fetcher is not None else Counter()  # the unit's own share
     stream = builder.generate(unit, ctx)
     rows: dict[str, Counter] = {c: Counter() for c in configs}
@@ -107,6 +108,8 @@ def run_unit(builder: Builder, ctx: BuildContext, job: Job, staging: Staging) ->
     summaries = []
     for c in targets:
         summary = {"unit": unit, "rows": dict(rows[c]), "skipped": dict(ctx.skipped)}
+        if ctx.counted:
+            summary["counts"] = dict(ctx.counted)
         if ctx._fetcher is not None:  # requests, retries, challenges, ... made by this unit (summed in the manifest)
             summary["fetch"] = {k: v for k, v in (Counter(ctx._fetcher.stats) - fetched).items() if v}
         staging.mark_done(c, job.index, unit, summary)

@@ -22,8 +22,10 @@ def _build(out, *args) -> int:
     return main(["build", "maltese-corpus", "--out", str(out), "--no-progress", *args])
 
 
-def test_sample_build_has_aligned_pipeline_columns(tmp_path):
+def test_sample_build_has_aligned_pipeline_columns(tmp_path, capsys):
     assert _build(tmp_path / "out", "--sample") == 0
+    printed = capsys.readouterr().out
+    assert "counts (nothing left out): " in printed and "translate_all_tokens_kept_untranslated=" in printed
     dd = datasets.load_from_disk(str(tmp_path / "out" / "default"))
     assert {k: v.num_rows for k, v in dd.items()} == {"train": 400, "validation": 59, "test": 59}
     ids = [i for ds in dd.values() for i in ds["id"]]
@@ -41,7 +43,8 @@ def test_sample_build_has_aligned_pipeline_columns(tmp_path):
         assert all(pipe.apply_tokens(r["tokens"], r["etymology"]) == r[f"tokens_{preset}"] for r in dd["validation"])
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     entry = manifest["configs"]["default"]
-    assert entry["skipped"]["translate_all_tokens_kept_untranslated"] > 0
+    assert entry["counts"]["translate_all_tokens_kept_untranslated"] > 0  # noted, not a skip
+    assert not any(k.endswith("_tokens_kept_untranslated") for k in entry["skipped"])
     # no text of the sample is long enough to be cut: that figure is a statistic read from the ids, not a skip
     assert "rows_cut_from_long_records" not in entry["skipped"]
     assert entry["statistics"]["measures"]["row_kind"]["labels"] == {
@@ -69,7 +72,8 @@ def test_counts_of_a_unit_stopped_early_are_kept_for_the_rows_it_gave(tmp_path):
                 if choice.get(label, 0) == 2 and processor._table.get(tok) is None)
         if n:
             expected[f"{preset}_tokens_kept_untranslated"] = n
-    assert expected.get("translate_all_tokens_kept_untranslated") and dict(ctx.skipped) == expected
+    assert expected.get("translate_all_tokens_kept_untranslated") and dict(ctx.counted) == expected
+    assert not ctx.skipped
     assert not processor.counts  # nothing left to be counted under the next unit of this process
 
 

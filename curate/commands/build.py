@@ -162,5 +162,8 @@ def run(args: argparse.Namespace) -> int:
         fetch = ", ".join(f"{k}={v:,}" for k, v in sorted(entry.get("fetch", {}).items()) if v)
         if fetch:
             print(f"    fetch: {fetch}")
+        counts = ", ".join(f"{k}={v:,}" for k, v in entry.get("counts", {}).items())
+        if counts:
+            print(f"    counts (nothing left out): {counts}")
     print(f"card: {Path(args.out) / 'README.md'}; manifest: {Path(args.out) / 'manifest.json'}")
     return 0
