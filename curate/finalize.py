@@ -45,6 +45,7 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
     skipped: dict[str, int] = {}
     fetch: dict[str, int] = {}
     counts: dict[str, int] = {}
+    shared_with: set[str] = set()
     summaries = []
     for i, u in enumerate(units):
         summary = staging.read_done(config.name, i, u)
@@ -55,10 +56,14 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
             fetch[name] = fetch.get(name, 0) + n
         for name, n in summary.get("counts", {}).items():  # `ctx.count`: noted, nothing left out
             counts[name] = counts.get(name, 0) + n
+        if "fetch_counted_under" in summary:  # a shared pass's requests sit in one config's entry only
+            shared_with.add(summary["fetch_counted_under"])
     entry: dict[str, Any] = {"work_units": len(units), "splits": {}, "skipped": dict(sorted(skipped.items())),
                              "fetch": dict(sorted(fetch.items()))}
     if counts:
         entry["counts"] = dict(sorted(counts.items()))
+    if shared_with:
+        entry["fetch_of_shared_units_counted_under"] = sorted(shared_with)
     entry["format"] = data_format
     splits = builder.splits_for(config)
     stats = card_stats.for_config(builder, config)  # card figures, collected from the same stream (bounded memory)

@@ -106,12 +106,15 @@ def run_unit(builder: Builder, ctx: BuildContext, job: Job, staging: Staging) ->
             w.abort()
         raise
     summaries = []
+    first = next(iter(targets))
     for c in targets:
         summary = {"unit": unit, "rows": dict(rows[c]), "skipped": dict(ctx.skipped)}
         if ctx.counted:
             summary["counts"] = dict(ctx.counted)
-        if ctx._fetcher is not None:  # requests, retries, challenges, ... made by this unit (summed in the manifest)
+        if ctx._fetcher is not None and c == first:  # requests, retries, ... made by this unit (summed in the manifest)
             summary["fetch"] = {k: v for k, v in (Counter(ctx._fetcher.stats) - fetched).items() if v}
+        elif ctx._fetcher is not None:  # one pass served several configs: its requests are counted once
+            summary["fetch_counted_under"] = first
         staging.mark_done(c, job.index, unit, summary)
         summaries.append(summary)
     return _merged_summary(unit, summaries)

@@ -211,6 +211,23 @@ def test_transient_faults_are_retried_and_counted(server, baselines, tmp_path):
     assert_cache_clean(tmp_path / "cache", server)
 
 
+def test_a_shared_pass_counts_its_requests_once(server, tmp_path):
+    """entity-cs builds every config from one pass over a unit: its requests belong in one config's entry."""
+    from curate.build import build as run_build
+    from curate.registry import get_builder
+    from curate.run import BuildOptions
+
+    before = len(server.hits())
+    opts = BuildOptions(out_dir=tmp_path / "out", sample=True, cache_dir=tmp_path / "cache", options={}, progress=False,
+                        endpoints={k: server.endpoint(k) for k in KEYS["entity-cs"]}, fetch=dict(FAST))
+    manifest = run_build(get_builder("entity-cs"), ["de", "fr"], opts)["manifest"]
+    served = len(server.hits()) - before
+    entries = manifest["configs"]
+    assert served > 0 and sum(e["fetch"].get("requests", 0) for e in entries.values()) == served, (served, entries)
+    assert entries["fr"]["fetch_of_shared_units_counted_under"] == ["de"]
+    assert "fetch_of_shared_units_counted_under" not in entries["de"]
+
+
 def test_unknown_endpoint_key_is_a_clear_error(tmp_path):
     from curate.cli import main
 
