@@ -104,6 +104,7 @@ def _build_locked(builder: Builder, configs: list[BuilderConfig], names: list[st
         listing.update(1, units=listing.postfix.get("units", 0) + len(units))
         # what prepare() returned reaches every worker as ctx.prepared (written as JSON: it must be JSON-able)
         write_json_atomic(staging.prepared_file(config.name), {"data": ctx.prepared, "skipped": dict(ctx.skipped),
+                                                               "counts": dict(ctx.counted),
                                                                "fetch": dict(ctx._fetcher.stats if ctx._fetcher
                                                                              is not None else {})})  # the listing's
         if builder.shared_work_units:

@@ -133,22 +133,33 @@ def submit(units: Any, finalize: Any, staging: Staging) -> None:
         finalize.run()  # datatrove submits the dependency (the units array) first
     finally:
         ids = [str(j) for j in (units.job_id, finalize.job_id) if j not in (None, -1)]
-        if ids:
-            staging.record_submission(ids)
-        else:
+        if not ids:
             staging.end_submission()
+        elif staging.submission_file.exists():  # a tiny build's finalize job may already have ended and freed it
+            staging.record_submission(ids)
 
 
-def queued_jobs(job_ids: list[str]) -> list[str] | None:
-    """`squeue` lines (`id state`) of those jobs Slurm still holds; [] when it holds none (an id it has
-    forgotten is "Invalid job id"), None when it cannot tell (no ids, no squeue here, squeue failing)."""
+# states in which a job can still write; squeue --states=all also lists ended ones (until MinJobAge)
+_LIVE_STATES = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD",
+                "REQUEUE_FED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED", "RESV_DEL_HOLD", "SPECIAL_EXIT"}
+
+
+def queued_jobs(job_ids: list[str]) -> tuple[list[str] | None, str]:
+    """(`squeue` lines `id state reason` of those jobs that can still write, why it could not tell): [] when
+    none can (ended, or forgotten: "Invalid job id"), None when squeue cannot tell (no ids, no squeue here,
+    squeue failing). The user's SQUEUE_* / SLURM_CLUSTERS settings are dropped: `SQUEUE_STATES=PD` would hide
+    running jobs and free a folder still being written."""
     if not job_ids:
-        return None
+        return None, "no job id was recorded"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SQUEUE_") and k != "SLURM_CLUSTERS"}
     try:
-        proc = subprocess.run(["squeue", "-h", "-o", "%i %T", "-j", ",".join(job_ids)],
-                              capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
+        proc = subprocess.run(["squeue", "-h", "--states=all", "-o", "%i %T %r", "-j", ",".join(job_ids)],
+                              capture_output=True, text=True, timeout=30, env=env)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"squeue did not run: {exc}"
     if proc.returncode != 0:
-        return [] if "invalid job id" in proc.stderr.lower() else None
-    return [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+        if "invalid job id" in proc.stderr.lower():
+            return [], ""
+        return None, f"squeue failed: {proc.stderr.strip()[:200] or f'exit {proc.returncode}'}"
+    lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+    return [line for line in lines if len(line.split()) > 1 and line.split()[1] in _LIVE_STATES], ""

@@ -56,14 +56,14 @@ def assemble_config(builder: Builder, config: BuilderConfig, units: list[str], o
             fetch[name] = fetch.get(name, 0) + n
         for name, n in summary.get("counts", {}).items():  # `ctx.count`: noted, nothing left out
             counts[name] = counts.get(name, 0) + n
-        if "fetch_counted_under" in summary:  # a shared pass's requests sit in one config's entry only
-            shared_with.add(summary["fetch_counted_under"])
+        if "counted_under" in summary:  # a shared pass's requests and counts sit in one config's entry
+            shared_with.add(summary["counted_under"])
     entry: dict[str, Any] = {"work_units": len(units), "splits": {}, "skipped": dict(sorted(skipped.items())),
                              "fetch": dict(sorted(fetch.items()))}
     if counts:
         entry["counts"] = dict(sorted(counts.items()))
     if shared_with:
-        entry["fetch_of_shared_units_counted_under"] = sorted(shared_with)
+        entry["shared_units_counted_under"] = sorted(shared_with)
     entry["format"] = data_format
     splits = builder.splits_for(config)
     stats = card_stats.for_config(builder, config)  # card figures, collected from the same stream (bounded memory)
@@ -151,6 +151,8 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
         prepared = staging.read_prepared(name)
         entry["skipped"] = _merge_counts(entry["skipped"], prepared["skipped"])  # dropped while listing units
         entry["fetch"] = _merge_counts(entry.get("fetch", {}), prepared.get("fetch", {}))  # fetcher counters
+        if entry.get("counts") or prepared.get("counts"):  # `ctx.count` in prepare()/work_units() too
+            entry["counts"] = _merge_counts(entry.get("counts", {}), prepared.get("counts", {}))
         entry["fingerprint"] = staging.read_fingerprint(name)
         entry["sample"] = opts.sample
         entry["wall_time_s"] = round(time.time() - start, 3)

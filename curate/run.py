@@ -109,12 +109,13 @@ def run_unit(builder: Builder, ctx: BuildContext, job: Job, staging: Staging) ->
     first = next(iter(targets))
     for c in targets:
         summary = {"unit": unit, "rows": dict(rows[c]), "skipped": dict(ctx.skipped)}
-        if ctx.counted:
-            summary["counts"] = dict(ctx.counted)
-        if ctx._fetcher is not None and c == first:  # requests, retries, ... made by this unit (summed in the manifest)
-            summary["fetch"] = {k: v for k, v in (Counter(ctx._fetcher.stats) - fetched).items() if v}
-        elif ctx._fetcher is not None:  # one pass served several configs: its requests are counted once
-            summary["fetch_counted_under"] = first
+        if c != first:  # one pass served several configs: its requests and counts are recorded once
+            summary["counted_under"] = first
+        else:
+            if ctx.counted:
+                summary["counts"] = dict(ctx.counted)
+            if ctx._fetcher is not None:  # requests, retries, ... made by this unit (summed in the manifest)
+                summary["fetch"] = {k: v for k, v in (Counter(ctx._fetcher.stats) - fetched).items() if v}
         staging.mark_done(c, job.index, unit, summary)
         summaries.append(summary)
     return _merged_summary(unit, summaries)
@@ -205,7 +206,9 @@ class FinalizeStep(PipelineStep):
         from curate.registry import get_builder
 
         finalize_build(get_builder(self.builder_name), self.config_names, self.opts, start=time.time())
-        Staging(self.opts.out_dir).end_submission()  # the submitted build is over: the folder is free
+        # the submitted build is over: the folder is free (the marker of this submission only)
+        job = os.environ.get("SLURM_ARRAY_JOB_ID") or os.environ.get("SLURM_JOB_ID")  # the id sbatch printed
+        Staging(self.opts.out_dir).end_submission(job)
         yield from ()
 
 

@@ -123,7 +123,15 @@ class Staging:
         write_json_atomic(self.submission_file, {"job_ids": job_ids, "host": socket.gethostname(),
                                                  "pid": os.getpid(), "time": time.strftime("%Y-%m-%d %H:%M:%S %Z")})
 
-    def end_submission(self) -> None:
+    def end_submission(self, job_id: str | None = None) -> None:
+        """Free the folder; with `job_id` (the finalize job's own) only if the marker is that job's: a marker
+        removed by hand and replaced by a new submission belongs to the new jobs."""
+        if job_id is not None:
+            try:
+                if job_id not in [str(j) for j in json.loads(self.submission_file.read_text()).get("job_ids") or []]:
+                    return
+            except (FileNotFoundError, ValueError):
+                return
         self.submission_file.unlink(missing_ok=True)
 
     def _refuse_live_submission(self) -> None:
@@ -139,13 +147,13 @@ class Staging:
         except ValueError:
             record = {}
         ids = [str(j) for j in record.get("job_ids") or []]
-        queued = queued_jobs(ids)
+        queued, why = queued_jobs(ids)
         if queued == []:
             self.end_submission()
             return
         when = f"submitted {record.get('time', '?')} from {record.get('host', '?')}"
         if queued is None:
-            status = (f"Slurm job(s) {', '.join(ids)} ({when}) may still be running (squeue could not tell)"
+            status = (f"Slurm job(s) {', '.join(ids)} ({when}) may still be running (squeue could not tell: {why})"
                       if ids else f"a Slurm submission ({when}) may still be running (no job id was recorded)")
         else:
             status = f"Slurm job(s) {', '.join(ids)} ({when}) are still queued: {'; '.join(queued[:5])}"

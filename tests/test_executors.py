@@ -89,12 +89,15 @@ def test_a_submitted_slurm_build_holds_the_folder_until_its_jobs_are_gone(tmp_pa
     (fakebin / "sbatch").write_text(FAKE_SBATCH)
     (fakebin / "scontrol").write_text(FAKE_SCONTROL)
     # the cluster's answer is the test's: squeue prints $SQUEUE_OUT, or fails like Slurm on forgotten ids
-    (fakebin / "squeue").write_text('#!/bin/bash\nif [ -n "$SQUEUE_OUT" ]; then echo "$SQUEUE_OUT"; else\n'
+    # (a user's SQUEUE_STATES filter would hide the jobs: curate must not pass it on)
+    (fakebin / "squeue").write_text('#!/bin/bash\nif [ -n "$SQUEUE_STATES" ]; then exit 0; fi\n'
+                                    'if [ -n "$FAKE_SQUEUE_OUT" ]; then echo "$FAKE_SQUEUE_OUT"; else\n'
                                     'echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; fi\n')
     for tool in ("sbatch", "scontrol", "squeue"):
         (fakebin / tool).chmod(0o755)
     env = {**os.environ, "PATH": f"{fakebin}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}",
-           "SBATCH_LOG": str(tmp_path / "sbatch.log"), "SQUEUE_OUT": "4243 PENDING"}
+           "SBATCH_LOG": str(tmp_path / "sbatch.log"), "FAKE_SQUEUE_OUT": "4243 PENDING Dependency",
+           "SQUEUE_STATES": "RUNNING"}
     out = tmp_path / "out"
 
     def build(executor: str, **extra: str) -> subprocess.CompletedProcess:
@@ -107,22 +110,40 @@ def test_a_submitted_slurm_build_holds_the_folder_until_its_jobs_are_gone(tmp_pa
     assert json.loads(marker.read_text())["job_ids"] == ["4241", "4243"]  # the units array, then finalize
     for executor in ("slurm", "local"):
         refused = build(executor)
-        assert refused.returncode == 2 and "4243 PENDING" in refused.stderr and str(marker) in refused.stderr
+        assert refused.returncode == 2 and "4243 PENDING Dependency" in refused.stderr and str(marker) in refused.stderr
     assert len((tmp_path / "sbatch.log").read_text().splitlines()) == 4  # nothing submitted a second time
     assert not (out / "manifest.json").exists()
 
     # squeue unavailable (a machine off the cluster): cannot tell, so refused; removing the marker is the way out
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    with pytest.raises(CurateError, match="squeue could not tell") as refused, Staging(out).lock():
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no squeue at all, whatever this machine has
+    with pytest.raises(CurateError, match="squeue could not tell: squeue did not run") as refused, Staging(out).lock():
         pass
     assert f"remove {marker} and rerun" in str(refused.value)
     marker.unlink()
     with Staging(out).lock():
         pass
 
-    # jobs Slurm has forgotten (finished or failed before finalize): the marker is stale, the build resumes
+    # jobs that ended (squeue --states=all still lists them a while): the marker is stale, the build resumes
     Staging(out).record_submission(["4241", "4243"])
-    done = build("local", SQUEUE_OUT="")
+    done = build("local", FAKE_SQUEUE_OUT="4243 COMPLETED None")
     assert done.returncode == 0, done.stderr
     assert not marker.exists()
     assert json.loads((out / "manifest.json").read_text())["configs"]["mudt"]["splits"]["test"]["rows"] == 10
+    # jobs Slurm has forgotten ("Invalid job id"): stale too
+    Staging(out).record_submission(["4241", "4243"])
+    monkeypatch.setenv("PATH", f"{fakebin}{os.pathsep}{BIN}")
+    monkeypatch.delenv("FAKE_SQUEUE_OUT", raising=False)
+    monkeypatch.delenv("SQUEUE_STATES", raising=False)
+    with Staging(out).lock():
+        pass
+    assert not marker.exists()
+
+
+def test_a_finalize_job_frees_only_its_own_submission(tmp_path):
+    staging = Staging(tmp_path / "out")
+    staging.root.mkdir(parents=True)
+    staging.record_submission(["7", "8"])
+    staging.end_submission("99")  # an old finalize job, after the marker was removed by hand and resubmitted
+    assert staging.submission_file.exists()
+    staging.end_submission("8")
+    assert not staging.submission_file.exists()

@@ -224,8 +224,8 @@ def test_a_shared_pass_counts_its_requests_once(server, tmp_path):
     served = len(server.hits()) - before
     entries = manifest["configs"]
     assert served > 0 and sum(e["fetch"].get("requests", 0) for e in entries.values()) == served, (served, entries)
-    assert entries["fr"]["fetch_of_shared_units_counted_under"] == ["de"]
-    assert "fetch_of_shared_units_counted_under" not in entries["de"]
+    assert entries["fr"]["shared_units_counted_under"] == ["de"]
+    assert "shared_units_counted_under" not in entries["de"]
 
 
 def test_unknown_endpoint_key_is_a_clear_error(tmp_path):
