@@ -139,6 +139,8 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
     """Assemble every config from its finished units, then write the card and (last) the manifest."""
     out_dir = Path(opts.out_dir)
     staging = Staging(out_dir)
+    if sources is None:  # a finalize job on Slurm: check the shipped sources before anything is swapped in
+        sources = verified_sources(builder, opts)
     manifest = Manifest.load(out_dir) or Manifest(builder=builder.name)
     entries = {}
     from curate.progress import Progress
@@ -169,7 +171,7 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
         swap_in(out_dir, name)
     manifest.configs.update(entries)
     manifest.builder, manifest.version, manifest.license = builder.name, builder.version, builder.license
-    manifest.sources = sources if sources is not None else verified_sources(builder, opts)
+    manifest.sources = sources
     manifest.tools = tool_versions()
     manifest.wall_time_s = round(time.time() - start, 3)
     manifest.sample = opts.sample

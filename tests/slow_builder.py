@@ -27,7 +27,10 @@ class SlowCounting(Builder):
                                   "text": datasets.Value("string")})
 
     def work_units(self, ctx: BuildContext) -> list[str]:
-        return [f"unit-{i}" for i in range(int(os.environ.get("SLOW_UNITS", "6")))]
+        units = [f"unit-{i}" for i in range(int(os.environ.get("SLOW_UNITS", "6")))]
+        if os.environ.get("SLOW_COUNT"):  # `ctx.count` from the listing (tests/test_build_counts.py)
+            ctx.count("units_listed", len(units))
+        return units
 
     def generate(self, unit: str, ctx: BuildContext):
         log = os.environ.get("SLOW_LOG")
@@ -51,5 +54,7 @@ class SlowCounting(Builder):
             if j % 7 == 0:
                 ctx.skip("multiple_of_seven")
                 continue
+            if os.environ.get("SLOW_COUNT"):
+                ctx.count("rows_given")
             yield ctx.config.name, ("test" if j % 5 == 0 else "train"), {"id": f"{unit}/{j}", "value": k * 1000 + j,
                                                         "text": f"row {j} of {unit} " * 3}
