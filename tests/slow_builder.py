@@ -28,7 +28,7 @@ class SlowCounting(Builder):
 
     def work_units(self, ctx: BuildContext) -> list[str]:
         units = [f"unit-{i}" for i in range(int(os.environ.get("SLOW_UNITS", "6")))]
-        if os.environ.get("SLOW_COUNT"):  # `ctx.count` from the listing (tests/test_build_counts.py)
+        if os.environ.get("CURATE_SLOW_COUNT"):  # `ctx.count` from the listing (tests/test_build_counts.py)
             ctx.count("units_listed", len(units))
         return units
 
@@ -54,7 +54,7 @@ class SlowCounting(Builder):
             if j % 7 == 0:
                 ctx.skip("multiple_of_seven")
                 continue
-            if os.environ.get("SLOW_COUNT"):
+            if os.environ.get("CURATE_SLOW_COUNT"):
                 ctx.count("rows_given")
             yield ctx.config.name, ("test" if j % 5 == 0 else "train"), {"id": f"{unit}/{j}", "value": k * 1000 + j,
                                                         "text": f"row {j} of {unit} " * 3}

@@ -7,7 +7,7 @@ from curate.run import BuildOptions
 
 
 def test_counts_reach_the_manifest_apart_from_skips(slow_env, monkeypatch):
-    monkeypatch.setenv("SLOW_COUNT", "1")
+    monkeypatch.setenv("CURATE_SLOW_COUNT", "1")  # CURATE_*: workers of an older forkserver adopt it
     monkeypatch.setenv("SLOW_UNITS", "3")
     opts = BuildOptions(out_dir=slow_env / "out", progress=False, workers=2)
     entry = build(get_builder("test-slow-counting"), ["default"], opts)["manifest"]["configs"]["default"]
