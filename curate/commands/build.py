@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     inputs.add_argument("--offline", action="store_true", help="never touch the network; serve requests from the cache")
     inputs.add_argument("--cache-dir", type=Path, default=None, help="HTTP/download cache (default ~/.cache/curate)")
     inputs.add_argument("--manual-dir", type=Path, default=None, help="folder holding manually downloaded files")
-    add_fetch_arguments(inputs)  # --endpoint KEY=URL, --retries, --timeout, --deadline, --max-bytes, --rate-limit
+    add_fetch_arguments(inputs)  # --endpoint KEY=URL and the fetcher flags (--retries, --max-bytes, ...)
 
     run_on = p.add_argument_group("execution")
     run_on.add_argument("--workers", type=int, default=1, help="work units built concurrently")
@@ -132,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
     from curate.fetch.settings import endpoint_overrides, fetch_settings
 
     opts.endpoints = endpoint_overrides(builder.name, builder.endpoints, args.endpoint)
-    opts.fetch = fetch_settings(args.retries, args.timeout, args.deadline, args.max_bytes, args.rate_limit)
+    opts.fetch = fetch_settings(args.retries, args.timeout, args.deadline, args.max_bytes, args.rate_limit,
+                                max_download_bytes=args.max_download_bytes)
     if args.download_only or args.register_checksums:
         from curate.downloads import download_only, fetch_declared
         from curate.run import make_context

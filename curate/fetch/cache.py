@@ -5,6 +5,11 @@ request has one `index/<request key>.json` entry pointing at its body, both writ
 read re-checks the body's sha256: a corrupted entry is counted in `stats["cache_corrupted"]`, logged,
 deleted (body included, since a bad body would poison every entry pointing at it) and reported to the
 caller, which refetches it online or fails offline.
+
+A download (`CachedFetcher.download`) never holds its body in memory: it arrives through a `stream.FileSink`
+(a temp file in `objects/`, renamed to `objects/<sha256>` by `store`), and `load(..., on_disk=True)` checks
+the object by streaming it through sha256 and hands back its path instead of its bytes. The index entry is
+the same either way, so `get(url)` and `download(url)` share a cached answer.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from pathlib import Path
 
 from curate.fetch.errors import redact_url
 from curate.fetch.keys import DROPPED_RESPONSE_HEADERS
-from curate.io import atomic_write
+from curate.fetch.response import BodyFile
+from curate.fetch.stream import FileSink, sweep_stale
+from curate.io import atomic_write, file_sha256
 
 log = logging.getLogger("curate.fetch")
 
@@ -30,6 +37,7 @@ class ResponseCache:
     def __init__(self, root: Path, stats: Counter):
         self.root = Path(root)
         self.stats = stats
+        self._swept = False
 
     def _index(self, key: str) -> Path:
         return self.root / "index" / f"{key}.json"
@@ -37,8 +45,16 @@ class ResponseCache:
     def _object(self, digest: str) -> Path:
         return self.root / "objects" / digest
 
-    def load(self, key: str, url: str) -> tuple[dict, bytes] | str | None:
-        """(entry, body) on a hit; None on a miss; a string saying what was wrong with a corrupted entry."""
+    def sink(self) -> FileSink:
+        """Where a download streams to; the first one also sweeps temps killed processes left (once a cache)."""
+        if not self._swept:
+            self._swept = True
+            sweep_stale(self.root / "objects")
+        return FileSink(self.root / "objects")
+
+    def load(self, key: str, url: str, on_disk: bool = False) -> tuple[dict, bytes | BodyFile] | str | None:
+        """(entry, body) on a hit (with `on_disk`, (entry, BodyFile): checked in chunks, never read whole);
+        None on a miss; a string saying what was wrong with a corrupted entry."""
         index = self._index(key)
         try:
             raw = index.read_bytes()
@@ -49,8 +65,13 @@ class ResponseCache:
             entry = json.loads(raw)
             digest = entry["content_sha256"]
             obj = self._object(digest)
-            content = obj.read_bytes()
-            if hashlib.sha256(content).hexdigest() != digest:
+            if on_disk:
+                got = file_sha256(obj)
+                content: bytes | BodyFile = BodyFile(obj, obj.stat().st_size, got)
+            else:
+                content = obj.read_bytes()
+                got = hashlib.sha256(content).hexdigest()
+            if got != digest:
                 problem = f"body {obj} does not match its sha256"
         except FileNotFoundError:
             problem = f"body {obj} is missing"
@@ -65,16 +86,21 @@ class ResponseCache:
             obj.unlink(missing_ok=True)  # a bad body would poison every entry pointing at it
         return problem
 
-    def store(self, key: str, method: str, url: str, status: int, headers: Mapping[str, str], content: bytes,
-              negative: bool = False, final_url: str | None = None) -> None:
-        digest = hashlib.sha256(content).hexdigest()
-        obj = self._object(digest)
-        if not obj.exists():
-            atomic_write(obj, content)
+    def store(self, key: str, method: str, url: str, status: int, headers: Mapping[str, str],
+              content: bytes | FileSink, negative: bool = False, final_url: str | None = None) -> None:
+        """Write the body (bytes, or a download's finished `FileSink`, moved into place) and the entry."""
+        if isinstance(content, FileSink):
+            done = content.commit(self._object)
+            digest, size = done.sha256, done.size
+        else:
+            digest, size = hashlib.sha256(content).hexdigest(), len(content)
+            obj = self._object(digest)
+            if not obj.exists():
+                atomic_write(obj, content)
         entry = {
             "method": method, "url": url, "final_url": final_url or url, "status": status, "negative": negative,
             "headers": {k: v for k, v in headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS},
-            "content_sha256": digest, "size": len(content),
+            "content_sha256": digest, "size": size,
             "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         atomic_write(self._index(key), json.dumps(entry, sort_keys=True, ensure_ascii=False).encode())

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from curate.fetch.keys import encode_body, full_url, request_key
 from curate.fetch.ratelimit import HostRateLimiter
 from curate.fetch.response import FetchResponse
 from curate.fetch.retry import RetryingSender, cacheable
+from curate.fetch.stream import FileSink
 
 log = logging.getLogger("curate.fetch")
 USER_AGENT = f"curate/{__version__} (+https://github.com/curate-nlp/curate)"
@@ -45,7 +46,8 @@ class CachedFetcher(RetryingSender):
     timeout: float = 60  # seconds per read (connect, and each wait for more bytes)
     retries: int = 5  # retries after the first attempt
     deadline: float | None = 900  # seconds per attempt in total, body included; None or 0 = no deadline
-    max_bytes: int | None = 1 << 30  # largest body accepted (decoded); None or 0 = no cap
+    max_bytes: int | None = 1 << 30  # largest body held in memory (get/post, decoded); None or 0 = no cap
+    max_download_bytes: int | None = None  # largest file download() streams to disk; None or 0 = no cap
     backoff: float = 1.0  # first retry waits about this many seconds, doubling each time (with jitter)
     user_agent: str | None = None  # replaces USER_AGENT when given
     negative_statuses: tuple[int, ...] = (404, 410)  # cached as definitive "not there" answers
@@ -103,23 +105,25 @@ class CachedFetcher(RetryingSender):
 
     def request(self, method: str, url: str, params: Mapping[str, Any] | None = None,
                 headers: Mapping[str, str] | None = None, data: Any = None,
-                accept: Accept | None = None) -> FetchResponse:
+                accept: Accept | None = None, sink: FileSink | None = None) -> FetchResponse:
         """One request through the cache. `accept(response)` returns None for a usable answer or why not:
         a refused answer is retried, never cached, and finally raises `RejectedAnswerError`; a cached
-        answer it refuses (written by an older version, or by a caller without the check) is dropped."""
+        answer it refuses (written by an older version, or by a caller without the check) is dropped.
+        With a `sink` (`download`) the body streams to disk and the answer's `file` says where it is."""
         method = method.upper()
         url = full_url(url, params)
         headers = dict(headers or {})
         body = encode_body(data)
         key = request_key(method, url, headers, body)
-        cached = self.cache.load(key, url)
+        cached = self.cache.load(key, url, on_disk=sink is not None)
         if isinstance(cached, tuple):
             entry, content = cached
+            file = content if not isinstance(content, bytes) else None
             if entry.get("negative"):
                 self.stats["cache_hits"] += 1
                 raise FetchError(url, entry["status"], f"cached answer from {entry.get('fetched')}")
             hit = FetchResponse(entry.get("final_url") or url, entry["status"], CaseInsensitiveDict(entry["headers"]),
-                                content, True)
+                                b"" if file else content, True, file=file)
             reason = accept(hit) if accept is not None else None
             if reason is None:
                 self.stats["cache_hits"] += 1
@@ -135,11 +139,12 @@ class CachedFetcher(RetryingSender):
                 f"cache entry was corrupted ({cached}) and was removed"
             raise OfflineCacheMiss(url, f"{problem}; rerun without --offline")
         self.stats["cache_misses"] += 1
-        response = self._send_with_retries(method, url, headers, data, accept)
-        status, content = response.status, response.content
+        response = self._send_with_retries(method, url, headers, data, accept, sink)
+        status = response.status
+        content = response.content if sink is None else sink  # a download's body is moved, not rewritten
         if cacheable(status):
             self.cache.store(key, method, url, status, response.headers, content, final_url=response.url)
-            return response
+            return response if sink is None else replace(response, file=sink.committed)  # the object, not the temp
         if status in self.negative_statuses:
             self.cache.store(key, method, url, status, response.headers, content, negative=True)
         if status < 400:  # 202 (not ready yet) and other non-cached, non-error answers go back to the caller

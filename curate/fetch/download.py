@@ -1,15 +1,18 @@
 """`CachedFetcher.download(url, sha256=, size=)`: a whole file through the cache, verified; and the
 tfds-style `checksums.tsv` a builder keeps beside its module (`url<TAB>size<TAB>sha256<TAB>filename`).
 
-A download is a GET through the same cache as `fetcher.get(url)` (same request key), so a file fetched
-by `curate build --download-only` is the one a later build reads, offline too. The expected size and
-sha256 are checked as an `accept` rule: a body that does not match is retried, never cached, and ends
-in `RejectedAnswerError` naming the URL and both digests; a cached body that no longer matches (e.g. the
-checksum was re-registered) is dropped and fetched again. The returned path is the cache's
-content-addressed object, `objects/<sha256>`: read it, never write it.
-
-Limit: the body passes through memory once (bounded by the fetcher's `max_bytes`, 1 GiB by default);
-multi-GB dumps want a streamed variant, which this module does not have yet.
+A download is a GET through the same cache as `fetcher.get(url)` (same request key and index entry), so a
+file fetched by `curate build --download-only` is the one a later build reads, offline too, and `get(url)`
+on a downloaded URL is a cache hit. The body is streamed to disk, never held in memory: it is written
+chunk by chunk to a temp file in the cache's `objects/` folder, hashed and counted as it arrives (under the
+same per-read timeout, deadline, rate limit, retries and challenge detection as `get()`, but capped by
+`max_download_bytes`, no cap by default, instead of `max_bytes`), then renamed to `objects/<sha256>`. The
+expected size and sha256 are checked against what was measured, as an `accept` rule: a body that does
+not match is retried, never cached, and ends in `RejectedAnswerError` naming the URL and both digests; a
+refused or cut-short body leaves no temp file and no index entry. A cache hit is checked by streaming the
+object through sha256; a corrupted or no longer matching one (e.g. the checksum was re-registered) is
+dropped and fetched again. The returned path is the cache's content-addressed object, `objects/<sha256>`:
+read it, never write it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 from curate.errors import InputFormatError
 from curate.fetch.response import FetchResponse
-from curate.io import write_text_atomic
+from curate.io import file_sha256, write_text_atomic
 
 HEADER = "# url\tsize\tsha256\tfilename  (curate build NAME --register-checksums; tfds layout)"
 
@@ -35,13 +38,16 @@ class Checksum:
 
 
 def expect_file(sha256: str | None, size: int | None):
-    """An `accept` rule: the body has this size and sha256 (either may be None: not checked)."""
+    """An `accept` rule: the body has this size and sha256 (either may be None: not checked). A streamed
+    download is judged by its measured `file` (size, sha256), an answer in memory by its `content`."""
 
     def check(response: FetchResponse) -> str | None:
-        if size is not None and len(response.content) != size:
-            return f"size {len(response.content)} bytes differs from the expected {size}"
+        file = response.file
+        got_size = file.size if file is not None else len(response.content)
+        if size is not None and got_size != size:
+            return f"size {got_size} bytes differs from the expected {size}"
         if sha256 is not None:
-            got = hashlib.sha256(response.content).hexdigest()
+            got = file.sha256 if file is not None else hashlib.sha256(response.content).hexdigest()
             if got != sha256:
                 return f"sha256 {got} differs from the expected {sha256}"
         return None
@@ -51,22 +57,23 @@ def expect_file(sha256: str | None, size: int | None):
 
 def download(fetcher, url: str, sha256: str | None = None, size: int | None = None) -> Path:
     """The cached file for `url`, fetched if needed; its size and sha256 are checked when given."""
-    response = fetcher.get(url, accept=expect_file(sha256.lower() if sha256 else None, size))
-    digest = hashlib.sha256(response.content).hexdigest()
-    path = fetcher.cache._object(digest)
-    if not path.exists():  # an answer that is not cached (e.g. 202) still comes back as a file
-        from curate.io import atomic_write
-
-        atomic_write(path, response.content)
+    sink = fetcher.cache.sink()
+    try:
+        response = fetcher.request("GET", url, accept=expect_file(sha256.lower() if sha256 else None, size),
+                                   sink=sink)
+        if sink.pending:  # an answer that is not cached (e.g. 202) still comes back as a file
+            sink.commit(fetcher.cache._object)
+    finally:
+        sink.discard()  # whatever went wrong, no temp file stays behind (a no-op once committed)
     fetcher.stats["downloads"] += 1
-    fetcher.stats["download_bytes"] += len(response.content)
-    return path
+    fetcher.stats["download_bytes"] += response.file.size
+    return fetcher.cache._object(response.file.sha256)
 
 
 def checksum_of(url: str, path: Path) -> Checksum:
-    data = Path(path).read_bytes()
+    """The checksums.tsv line for a downloaded file (read in chunks: it may be larger than memory)."""
     name = Path(unquote(urlsplit(url).path)).name or "index"
-    return Checksum(url, len(data), hashlib.sha256(data).hexdigest(), name)
+    return Checksum(url, Path(path).stat().st_size, file_sha256(path), name)
 
 
 def read_checksums(path: Path) -> dict[str, Checksum]:

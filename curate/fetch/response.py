@@ -1,7 +1,8 @@
 """The answer a fetch returns, live or from the cache.
 
 `FetchResponse` is a frozen value: final URL, status, headers, body bytes and whether it came from the
-cache. `text` decodes the body with the declared charset (UTF-8 when none is declared, rather than
+cache. A download (`CachedFetcher.download`) streams its body to disk: its `file` is a `BodyFile` (path,
+size, sha256) and `content` holds only the first bytes. `text` decodes the body with the declared charset (UTF-8 when none is declared, rather than
 requests' ISO-8859-1 default) and `json()` parses it, raising `InputFormatError` naming the URL.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -19,6 +21,15 @@ from curate.fetch.errors import redact_url
 
 
 @dataclass(frozen=True)
+class BodyFile:
+    """A body on disk: the cache's `objects/<sha256>`, or a download's temp file before it is committed."""
+
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class FetchResponse:
     url: str  # final URL (after redirects) for live answers; the requested URL for cached ones
     status: int
@@ -26,6 +37,7 @@ class FetchResponse:
     content: bytes
     from_cache: bool
     reason: str = ""  # the status line's reason phrase (live answers only)
+    file: BodyFile | None = None  # a streamed download's body; `content` is then only its first bytes
 
     @property
     def text(self) -> str:

@@ -1,22 +1,23 @@
 """The retry loop of `CachedFetcher`: one request sent until it gets a usable answer or runs out of tries.
 
 `RetryingSender` is a mixin for `CachedFetcher` (it uses its `limiter`, `session`, `stats`, `retries`,
-`backoff`, `timeout`, `deadline`, `max_bytes` and `max_retry_wait`). Each attempt waits for the per-host
-rate limit first. 408/429/5xx answers, connection errors, timeouts, a blown `deadline` and answers the
-caller's `accept` check refuses are retried with exponential backoff and "equal jitter", or after the
-server's `Retry-After` (one longer than `max_retry_wait` is an error instead). A bot-protection
-challenge raises `ChallengePageError` at once, and a body over `max_bytes` `BodyTooLargeError`: neither
-is retried, cached or returned.
+`backoff`, `timeout`, `deadline`, `max_bytes`, `max_download_bytes` and `max_retry_wait`). Each attempt
+waits for the per-host rate limit first. 408/429/5xx answers, connection errors, timeouts, a blown
+`deadline` and answers the caller's `accept` check refuses are retried with exponential backoff and
+"equal jitter", or after the server's `Retry-After` (one longer than `max_retry_wait` is an error
+instead). A bot-protection challenge raises `ChallengePageError` at once, and a body over the cap
+`BodyTooLargeError`: neither is retried, cached or returned.
 
-Bodies are streamed: `timeout` bounds each read, `deadline` the whole attempt (a server dripping its
-headers or body a byte per second defeats a per-read timeout, not the deadline: `deadline.Deadline`
-shuts the connection down when the time is up), and `max_bytes` the body, so memory stays bounded
-whatever the server sends.
+Bodies are streamed (`stream.read_body`): `timeout` bounds each read, `deadline` the whole attempt (a
+server dripping its headers or body a byte per second defeats a per-read timeout, not the deadline:
+`deadline.Deadline` shuts the connection down when the time is up), and `max_bytes` the body, so memory
+stays bounded whatever the server sends. With a `sink` (downloads) the same loop writes the body to a
+temp file instead, capped by `max_download_bytes`; every attempt that does not end in the returned answer
+removes its temp file.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import random
 import time
@@ -39,17 +40,13 @@ from curate.fetch.errors import (
 )
 from curate.fetch.keys import parse_retry_after
 from curate.fetch.response import FetchResponse
+from curate.fetch.stream import DeadlineExceeded, DownloadTooLargeError, FileSink, read_body
 
 log = logging.getLogger("curate.fetch")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
-CHUNK = 64 * 1024
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
               urllib3.exceptions.HTTPError, OSError)
-
-
-class DeadlineExceeded(Exception):
-    """One attempt ran past `deadline` seconds (retried like a timeout)."""
 
 
 def cacheable(status: int) -> bool:
@@ -61,7 +58,17 @@ class RetryingSender:
     """Sends one request with rate limiting, retries, limits and checks (mixed into `CachedFetcher`)."""
 
     def _send_with_retries(self, method: str, url: str, headers: dict, data: Any,
-                           accept: Callable[[FetchResponse], str | None] | None = None) -> FetchResponse:
+                           accept: Callable[[FetchResponse], str | None] | None = None,
+                           sink: FileSink | None = None) -> FetchResponse:
+        try:
+            return self._retry_loop(method, url, headers, data, accept, sink)
+        except BaseException:
+            if sink is not None:  # refused, cut short or failed: no temp file stays behind
+                sink.discard()
+            raise
+
+    def _retry_loop(self, method: str, url: str, headers: dict, data: Any,
+                    accept: Callable[[FetchResponse], str | None] | None, sink: FileSink | None) -> FetchResponse:
         host = urlsplit(url).hostname or ""
         attempts = self.retries + 1
         for attempt in range(attempts):
@@ -69,7 +76,7 @@ class RetryingSender:
             self.stats["requests"] += 1
             wait = None
             try:
-                response = self._attempt(method, url, headers, data)
+                response = self._attempt(method, url, headers, data, sink)
             except DeadlineExceeded as exc:
                 self.stats["deadline_exceeded"] += 1
                 problem, status = f"deadline: {exc}", None
@@ -103,50 +110,49 @@ class RetryingSender:
                 base = min(self.backoff * 2**attempt, 60.0)
                 wait = base / 2 + random.uniform(0, base / 2)
             self.stats["retries"] += 1
+            if sink is not None:
+                sink.discard()  # the refused or failed attempt's file does not wait out the backoff on disk
             log.info("%s %s: %s; retry %d/%d in %.2f s", method, redact_url(url), problem, attempt + 1,
                      self.retries, wait)
             time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _attempt(self, method: str, url: str, headers: dict, data: Any) -> FetchResponse:
+    def _attempt(self, method: str, url: str, headers: dict, data: Any, sink: FileSink | None = None) -> FetchResponse:
         """One request, its body streamed under the per-read timeout, the deadline and the size cap."""
         seconds = self.deadline if self.deadline and self.deadline > 0 else None
         timeout = self.timeout if seconds is None else min(self.timeout, seconds)
         with Deadline(seconds) as deadline:
             try:
-                return self._read(method, url, headers, data, timeout, deadline)
+                return self._read(method, url, headers, data, timeout, deadline, sink)
             except _TRANSIENT:
                 if deadline.expired:  # the timer broke the connection: report why
                     raise DeadlineExceeded(f"no complete answer within deadline={seconds:g} s") from None
                 raise
 
     def _read(self, method: str, url: str, headers: dict, data: Any, timeout: float,
-              deadline: Deadline) -> FetchResponse:
+              deadline: Deadline, sink: FileSink | None = None) -> FetchResponse:
         response = self.session.request(method, url, headers=headers, data=data, timeout=timeout, stream=True)
         try:
-            limit = self.max_bytes if self.max_bytes and self.max_bytes > 0 else None
+            cap = self.max_bytes if sink is None else self.max_download_bytes
+            limit = cap if cap and cap > 0 else None
+            too_large = BodyTooLargeError if sink is None else DownloadTooLargeError
             declared = response.headers.get("Content-Length", "")
             if limit is not None and declared.isdigit() and int(declared) > limit:
-                raise BodyTooLargeError(url, response.status_code, int(declared), limit, declared=True)
+                raise too_large(url, response.status_code, int(declared), limit, declared=True)
+            if sink is not None:
+                sink.begin()
+            file = None
             if response._content_consumed and isinstance(response._content, bytes):
                 # a transport that already read the body (the fixture recorder): nothing left to stream
-                size = len(response._content)
-                if limit is not None and size > limit:
-                    raise BodyTooLargeError(url, response.status_code, size, limit, declared=False)
-                return FetchResponse(response.url, response.status_code, CaseInsensitiveDict(response.headers),
-                                     response._content, False, reason=response.reason or "")
-            body = io.BytesIO()  # getvalue() hands over its buffer: no second copy of a large body
-            while True:
-                chunk = response.raw.read1(CHUNK, decode_content=True)
-                if deadline.expired:  # a body cut short by the deadline's shutdown is not an answer
-                    raise DeadlineExceeded(f"no complete answer within deadline={deadline.seconds:g} s "
-                                           f"({body.tell()} bytes received)")
-                if not chunk:
-                    break
-                body.write(chunk)
-                if limit is not None and body.tell() > limit:
-                    raise BodyTooLargeError(url, response.status_code, body.tell(), limit, declared=False)
+                content = response._content
+                if limit is not None and len(content) > limit:
+                    raise too_large(url, response.status_code, len(content), limit, declared=False)
+                if sink is not None:
+                    sink.write(content)
+                    content, file = sink.prefix, sink.finish()
+            else:
+                content, file = read_body(response.raw, url, response.status_code, limit, deadline, sink)
             return FetchResponse(response.url, response.status_code, CaseInsensitiveDict(response.headers),
-                                 body.getvalue(), False, reason=response.reason or "")
+                                 content, False, reason=response.reason or "", file=file)
         finally:
             response.close()

@@ -1,5 +1,5 @@
 """The fetcher's command-line settings: `--endpoint KEY=URL`, `--retries`, `--timeout`, `--deadline`, `--max-bytes`,
-`--rate-limit`.
+`--max-download-bytes`, `--rate-limit`.
 
 `add_fetch_arguments` declares the flags on a parser (`curate build`); `endpoint_overrides` and
 `fetch_settings` turn the parsed values into `BuildOptions.endpoints` and `BuildOptions.fetch`, refusing
@@ -27,7 +27,9 @@ def add_fetch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--deadline", type=float, default=None, metavar="S",
                    help="seconds per request attempt in total, body included (default 900; 0 = none)")
     p.add_argument("--max-bytes", type=int, default=None, metavar="N",
-                   help="largest response body accepted (default 1 GiB; 0 = no cap)")
+                   help="largest response body held in memory (API answers, pages; default 1 GiB; 0 = no cap)")
+    p.add_argument("--max-download-bytes", type=int, default=None, metavar="N",
+                   help="largest file a download streams to disk (dumps, archives; default and 0: no cap)")
     p.add_argument("--rate-limit", type=float, default=None, metavar="R",
                    help="requests per second per host, shared by all workers (default 1; 0 = unlimited, for a "
                         "local mirror only)")
@@ -53,7 +55,8 @@ def endpoint_overrides(builder_name: str, known: Mapping[str, str], values: Sequ
 
 
 def fetch_settings(retries: int | None = None, timeout: float | None = None, deadline: float | None = None,
-                   max_bytes: int | None = None, rate_limit: float | None = None) -> dict[str, Any]:
+                   max_bytes: int | None = None, rate_limit: float | None = None,
+                   max_download_bytes: int | None = None) -> dict[str, Any]:
     """The given settings as `CachedFetcher` keyword arguments, each checked."""
     out: dict[str, Any] = {}
     if retries is not None:
@@ -72,6 +75,10 @@ def fetch_settings(retries: int | None = None, timeout: float | None = None, dea
         if max_bytes < 0:
             raise CurateError(f"--max-bytes {max_bytes}: must be 0 (no cap) or more")
         out["max_bytes"] = max_bytes or None
+    if max_download_bytes is not None:
+        if max_download_bytes < 0:
+            raise CurateError(f"--max-download-bytes {max_download_bytes}: must be 0 (no cap) or more")
+        out["max_download_bytes"] = max_download_bytes or None
     if rate_limit is not None:
         if rate_limit < 0:
             raise CurateError(f"--rate-limit {rate_limit}: must be 0 (unlimited) or more requests per second")
