@@ -8,7 +8,8 @@ What it guarantees:
 - per-host rate limit (`rate_limit` requests/s), shared by every thread *and process* that uses the same
   cache folder (an `fcntl` lock file per host), so `--workers N` stays as polite as one worker;
 - bounded requests: `timeout` per read, `deadline` per attempt in total (a dripping server cannot hold a
-  worker), `max_bytes` per body (streamed into one buffer, refused past the cap, never retried);
+  worker), `max_bytes` per `get()`/`post()` body (streamed into one buffer, refused past the cap, never
+  retried); `download(url, sha256=)` streams to a temp file in the cache instead (`max_download_bytes`);
 - retries with exponential backoff and jitter on 408/429/5xx, connection errors, timeouts, a blown
   deadline and refused answers, honouring `Retry-After` (seconds or HTTP date);
 - answers checked before they are cached: `get(url, accept=check)` (see `accept`: `expect_json`,
