@@ -12,6 +12,8 @@ import yaml
 
 from curate.builder import Builder
 from curate.card_stats import split_rank
+from curate.errors import CurateError
+from curate.manifest import MANIFEST, Manifest
 
 SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
                    (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
@@ -24,7 +26,7 @@ def size_category(rows: int) -> str:
     return "n>1B"
 
 
-def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str = "arrow",
+def card_metadata(builder: Builder, manifest: Manifest, data_format: str = "arrow",
                   terms: dict[str, Any] | None = None) -> dict[str, Any]:
     """Hub YAML: `configs` pointing at the data files, plus `dataset_info` (features, split sizes).
 
@@ -34,10 +36,11 @@ def card_metadata(builder: Builder, manifest: dict[str, Any], data_format: str =
     card's YAML, so without split sizes a rebuilt folder would be served from a stale cache."""
     configs, infos = [], []
     total = 0
-    non_empty = [n for n, e in manifest["configs"].items() if any(i["rows"] for i in e["splits"].values())]
+    entries = manifest.sorted_configs()
+    non_empty = [n for n, e in entries.items() if any(i["rows"] for i in e["splits"].values())]
     preferred = [*(builder.default_configs or ()), *(c.name for c in builder.configs)]
     default = next((n for n in preferred if n in non_empty), non_empty[0] if non_empty else None)
-    for name, entry in manifest["configs"].items():
+    for name, entry in entries.items():
         data_files, splits = [], []
         for split, info in sorted(entry["splits"].items(), key=lambda kv: split_rank(kv[0])):
             total += info["rows"]
@@ -91,7 +94,7 @@ def card_template(builder: Builder) -> tuple[dict[str, Any], str]:
     return split_card(path.read_text(encoding="utf-8"), path)
 
 
-def render_card(builder: Builder, manifest: dict[str, Any], statistics: dict[str, dict[str, Any]] | None = None,
+def render_card(builder: Builder, manifest: Manifest, statistics: dict[str, dict[str, Any]] | None = None,
                 data_format: str = "arrow", contexts: dict[str, dict[str, Any]] | None = None,
                 plots: dict[str, list[str]] | None = None) -> str:
     """The card: YAML from the manifest, body from the builder's template with the streamed statistics."""
@@ -100,13 +103,16 @@ def render_card(builder: Builder, manifest: dict[str, Any], statistics: dict[str
     terms, template = card_template(builder)
     meta = card_metadata(builder, manifest, data_format, terms)
     statistics = statistics or {}
+    entries = manifest.sorted_configs()
     if contexts is None:
-        contexts = {name: _builder_context(builder, name, statistics.get(name, {})) for name in manifest["configs"]}
+        contexts = {name: _builder_context(builder, name, statistics.get(name, {})) for name in entries}
     stats = {name: dict(sorted(((s, i["rows"]) for s, i in e["splits"].items()), key=lambda kv: split_rank(kv[0])))
-             for name, e in manifest["configs"].items()}
+             for name, e in entries.items()}
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    # a template sees the manifest as JSON (`manifest.configs`, `manifest["sample"]`, unknown keys too), as
+    # manifest.json has it: the template language of a builder is not tied to the Python type
     body = env.from_string(template).render(
-        builder=builder, manifest=manifest, configs=list(manifest["configs"]), stats=stats, extra=contexts,
+        builder=builder, manifest=manifest.to_json(), configs=list(entries), stats=stats, extra=contexts,
         stats_table=_stats_table(stats), statistics=statistics, plots=plots or {},
         plots_section=_plots_section(plots or {}),
     )
@@ -179,18 +185,19 @@ def config_statistics(builder: Builder, name: str, entry: dict[str, Any], out_di
     return stats.result()
 
 
-def write_card(builder: Builder, manifest: dict[str, Any], out_dir: Path) -> Path:
+def write_card(builder: Builder, manifest: Manifest, out_dir: Path) -> Path:
     """Write `DIR/README.md` and its plots under `DIR/images/`, from statistics, not from the data."""
     from curate.card_plots import render_plots, write_plots
     from curate.io import write_text_atomic
 
     out_dir = Path(out_dir)
-    statistics = {name: config_statistics(builder, name, e, out_dir) for name, e in manifest["configs"].items()}
+    entries = manifest.sorted_configs()
+    statistics = {name: config_statistics(builder, name, e, out_dir) for name, e in entries.items()}
     contexts = {name: _builder_context(builder, name, statistics[name], out_dir, list(e["splits"]))
-                for name, e in manifest["configs"].items()}
+                for name, e in entries.items()}
     images: dict[str, bytes] = {}
     plots: dict[str, list[str]] = {}
-    for name in manifest["configs"]:
+    for name in entries:
         drawn = render_plots(name, statistics[name])
         images.update(drawn)
         plots[name] = [f"images/{file}" for file in drawn]
@@ -199,6 +206,23 @@ def write_card(builder: Builder, manifest: dict[str, Any], out_dir: Path) -> Pat
     path = out_dir / "README.md"
     write_text_atomic(path, text)
     return path
+
+
+def rewrite_card(out_dir: Path, builder: Builder | None = None) -> Path:
+    """Write the card of a finished build again from its `manifest.json` (e.g. after the builder's card template
+    changed); `InputFormatError` naming the file when that is not a curate manifest. The builder defaults to
+    the one the manifest names."""
+    out_dir = Path(out_dir)
+    manifest = Manifest.load(out_dir)
+    if manifest is None:
+        raise CurateError(f"{out_dir} is not a finished curate build: {MANIFEST} is missing")
+    if builder is None:
+        from curate.registry import get_builder
+
+        builder = get_builder(manifest.builder)
+    elif builder.name != manifest.builder:
+        raise CurateError(f"{out_dir / MANIFEST}: a build of {manifest.builder!r}, not of {builder.name!r}")
+    return write_card(builder, manifest, out_dir)
 
 
 _DEFAULT_BODY = """# {{ builder.name }}

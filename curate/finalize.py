@@ -177,7 +177,7 @@ def finalize_build(builder: Builder, config_names: list[str], opts: BuildOptions
     manifest.sample = opts.sample
     from curate.card import write_card
 
-    write_card(builder, manifest.to_json(), out_dir)
+    write_card(builder, manifest, out_dir)
     manifest.save(out_dir)
     for name in config_names:  # the staged parts are now in the shards: free the disk they take
         shutil.rmtree(staging.parts_dir(name), ignore_errors=True)

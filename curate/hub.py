@@ -12,7 +12,6 @@ Token: `HF_TOKEN` or the saved login (`huggingface_hub.get_token()`); never prin
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import yaml
 
 from curate.errors import CurateError, InputFormatError
 from curate.io import file_sha256
+from curate.manifest import MANIFEST, Manifest
 
 ROW_GROUP_BYTES = 64 * 1024 * 1024  # row groups of at most ~64 MB of Arrow data: the viewer pages by row group
 
@@ -118,7 +118,7 @@ class UploadPlan:
     files: list[UploadFile]  # data files first, in repo order; the card and its companions are sent last
     card: str
     card_meta: dict[str, Any]
-    manifest: dict[str, Any]
+    manifest: Manifest
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -133,16 +133,13 @@ class UploadPlan:
 def plan_upload(build_dir: Path) -> UploadPlan:
     """Verify the build against its manifest (every shard's size and sha256) and rewrite its card."""
     build_dir = Path(build_dir)
-    manifest_path, card_path = build_dir / "manifest.json", build_dir / "README.md"
+    manifest_path, card_path = build_dir / MANIFEST, build_dir / "README.md"
     for needed in (manifest_path, card_path):
         if not needed.is_file():
             raise CurateError(f"{build_dir} is not a finished curate build: {needed.name} is missing")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        layout = {name: {split: info["shards"] for split, info in entry["splits"].items()}
-                  for name, entry in manifest["configs"].items()}
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputFormatError(manifest_path, None, f"not a curate manifest ({type(exc).__name__}: {exc})") from None
+    manifest = Manifest.read(manifest_path)  # InputFormatError naming the file unless splits and shards are sound
+    layout = {name: {split: info["shards"] for split, info in entry["splits"].items()}
+              for name, entry in manifest.configs.items()}
     files: list[UploadFile] = []
     notes: list[str] = []
     uploaded: dict[str, list[str]] = {}
@@ -160,7 +157,7 @@ def plan_upload(build_dir: Path) -> UploadPlan:
         raise CurateError(f"{manifest_path}: no config has any rows; nothing to push")
     card = card_for_upload(card_path.read_text(encoding="utf-8"), card_path, uploaded, tuple(layout))
     meta = split_card(card, card_path)[0]
-    last = [UploadFile("manifest.json", manifest_path, manifest_path.stat().st_size, file_sha256(manifest_path))]
+    last = [UploadFile(MANIFEST, manifest_path, manifest_path.stat().st_size, file_sha256(manifest_path))]
     for image in _card_images(card, card_path, build_dir):
         last.append(UploadFile(image, build_dir / image, (build_dir / image).stat().st_size,
                                file_sha256(build_dir / image)))
@@ -238,7 +235,7 @@ def push(build_dir: str | Path, repo_id: str, private: bool = False, revision: s
     say(f"{'would add' if dry_run else 'add'}  README.md  {len(plan.card.encode())} bytes (last)")
     for note in plan.notes:
         say(f"note: {note}")
-    if plan.manifest.get("sample"):
+    if plan.manifest.sample:
         say("note: this is a --sample build (bundled fixtures only)")
     if dry_run:
         say(f"dry run: {len(plan.files) + 1} files, {sum(f.size for f in plan.files)} bytes to {target}; stale "

@@ -165,7 +165,7 @@ def upload(plan: UploadPlan, target: Target, token: str, limits: CommitLimits, s
     if len(todo) < len(plan.data_files):
         say(f"resuming: {len(plan.data_files) - len(todo)} of {len(plan.data_files)} data files are already "
             f"in {target}")
-    message = " ".join(f"Upload {plan.manifest.get('builder', 'dataset')} {plan.manifest.get('version', '')} "
+    message = " ".join(f"Upload {plan.manifest.builder or 'dataset'} {plan.manifest.version or ''} "
                        f"with curate {__version__}".split())
     staging = folder / "staging"
     shutil.rmtree(staging, ignore_errors=True)

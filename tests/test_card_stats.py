@@ -132,11 +132,16 @@ def test_clef_card_metadata_statistics_and_plots(clef_build):
         recorded = config_statistics(builder, name, entry, clef_build)
         streamed = config_statistics(builder, name, {k: v for k, v in entry.items() if k != "statistics"}, clef_build)
         assert json.dumps(recorded) == json.dumps(streamed)
-    # the card rewritten from the manifest (sorted keys) is the card the build wrote, plots included
-    from curate.card import write_card
+    # the card rewritten from the manifest read back (sorted keys, configs in name order) is the card the build
+    # wrote from its manifest in memory (configs in the builder's order: topics, qrels, aligned), plots included
+    from curate.card import rewrite_card, write_card
+    from curate.manifest import Manifest
 
+    assert [c.name for c in builder.configs] != sorted(manifest["configs"])  # else the order is not tested here
     before = {p: p.read_bytes() for p in [clef_build / "README.md", *(clef_build / "images").iterdir()]}
-    write_card(builder, manifest, clef_build)
+    write_card(builder, Manifest.read(clef_build / "manifest.json"), clef_build)
+    assert {p: p.read_bytes() for p in before} == before
+    rewrite_card(clef_build)  # the builder the manifest names
     assert {p: p.read_bytes() for p in before} == before
 
 

@@ -101,6 +101,7 @@ def _builder_options(builder, extra: list[str], build_parser: argparse.ArgumentP
 def run(args: argparse.Namespace) -> int:
     from curate.build import build
     from curate.errors import OptionError
+    from curate.manifest import MANIFEST, Manifest
     from curate.registry import get_builder
     from curate.settings import BuildOptions, RaySettings, SlurmSettings
 
@@ -147,16 +148,18 @@ def run(args: argparse.Namespace) -> int:
         config = builder.config(args.configs[0] if args.configs else None)
         fetch_declared(builder, make_context(builder, config, opts), register=True)
     result = build(builder, args.configs, opts)
-    if result["status"] == "exists":
-        print(f"{args.out} already holds a complete build of {builder.name} "
-              f"({', '.join(result['manifest']['configs'])}); use --overwrite to rebuild")
-        return 0
     if result["status"] == "submitted":
         print(f"submitted to Slurm; logs in {result['logging_dir']}; rerun the same command when the jobs finish")
         return 0
-    manifest = result["manifest"]
-    print(f"built {builder.name} {builder.version} into {args.out} in {manifest['wall_time_s']:.1f}s")
-    for name, entry in manifest["configs"].items():
+    # `build()` answers in JSON (the scaffolded tests of every builder index `result["manifest"]["configs"]`):
+    # typed again here, at the command's boundary
+    manifest = Manifest.from_json(result["manifest"], Path(args.out) / MANIFEST)
+    if result["status"] == "exists":
+        print(f"{args.out} already holds a complete build of {builder.name} "
+              f"({', '.join(manifest.configs)}); use --overwrite to rebuild")
+        return 0
+    print(f"built {builder.name} {builder.version} into {args.out} in {manifest.wall_time_s:.1f}s")
+    for name, entry in manifest.sorted_configs().items():
         rows = ", ".join(f"{s}={i['rows']:,}" for s, i in entry["splits"].items())
         skipped = ", ".join(f"{k}={v:,}" for k, v in entry["skipped"].items()) or "none"
         print(f"  {name}: {rows}; skipped: {skipped}")
@@ -166,5 +169,5 @@ def run(args: argparse.Namespace) -> int:
         counts = ", ".join(f"{k}={v:,}" for k, v in entry.get("counts", {}).items())
         if counts:
             print(f"    counts (nothing left out): {counts}")
-    print(f"card: {Path(args.out) / 'README.md'}; manifest: {Path(args.out) / 'manifest.json'}")
+    print(f"card: {Path(args.out) / 'README.md'}; manifest: {Path(args.out) / MANIFEST}")
     return 0

@@ -58,6 +58,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.dir is None:
         raise CurateError("give the build folder: curate export NAME DIR --format F")
+    # the folder's manifest, read as push and the card read it: a malformed one is named here rather than
+    # surfacing as an odd error inside the exporter, and the build of another builder is refused. Without one
+    # (a folder saved by hand) the exporter's own checks of the config folders apply.
+    from curate.manifest import MANIFEST, Manifest
+
+    manifest = Manifest.load(args.dir)
+    if manifest is not None and manifest.builder != builder.name:
+        raise CurateError(f"{Path(args.dir) / MANIFEST}: {args.dir} holds a build of {manifest.builder!r}, "
+                          f"not of {builder.name!r}")
     options = parser.parse_args(args.extra)
     options.format = fmt
     text = exporters[fmt].export(Path(args.dir), options)
