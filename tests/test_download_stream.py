@@ -4,10 +4,12 @@ index entry is the one `get(url)` reads. Everything is served by a 127.0.0.1 ser
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.server
 import json
 import os
+import tempfile
 import threading
 import time
 import tracemalloc
@@ -27,6 +29,7 @@ from curate.fetch import (
     OfflineCacheMiss,
     RejectedAnswerError,
 )
+from curate.fetch.errors import redact_url
 from curate.fetch.settings import fetch_settings
 
 BLOCK = bytes(range(256)) * 256  # 64 KiB; a body is BLOCK repeated, written block by block (no big buffer)
@@ -46,7 +49,8 @@ def sha_of(blocks: int) -> str:
 @pytest.fixture
 def server():
     """GET /file/<blocks>[?cut=K][&chunked=1][&drip=1]: `blocks` x 64 KiB; the first K requests are cut off
-    halfway (Content-Length says the whole); `chunked` sends no Content-Length; `drip` stalls halfway."""
+    halfway (Content-Length says the whole); `chunked` sends no Content-Length; `drip` stalls halfway.
+    GET /status/<code>: that status with a 128 KiB body; /challenge: a Cloudflare interstitial."""
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -56,6 +60,12 @@ def server():
             hits.append(self.path)
             path, _, query = self.path.partition("?")
             opts = dict(p.split("=") for p in query.split("&") if p)
+            if path.startswith("/status/"):  # an error answer with a 128 KiB body (e.g. 403 Forbidden)
+                self.send_response(int(path.rsplit("/", 1)[1]))
+                self.send_header("Content-Length", str(2 * len(BLOCK)))
+                self.end_headers()
+                self.wfile.write(body_of(2))
+                return
             if path == "/challenge":
                 page = b"<html><head><title>Just a moment...</title></head><body>checking</body></html>"
                 self.send_response(200)
@@ -126,9 +136,18 @@ def test_download_bigger_than_max_bytes_lands_in_objects_and_get_hits_it(tmp_pat
     entry = json.loads((tmp_path / "cache" / "index" / index[0]).read_text())
     assert entry["content_sha256"] == sha_of(8) and entry["size"] == 8 * len(BLOCK) and entry["status"] == 200
     assert entry["url"] == url and entry["method"] == "GET" and "Server" in entry["headers"]
-    # the same entry answers get(url): one request in all
-    hit = f.get(url)
+    # the same entry answers get(url), but a body over max_bytes is refused unread, pointing at download()
+    with pytest.raises(BodyTooLargeError, match=f"{url}: HTTP 200: cached body is 524288 bytes, more than "
+                                                "max_bytes=1024; read it with download"):
+        f.get(url)
+    assert len(hits) == 1 and len(_leftovers(tmp_path)[1]) == 1  # not refetched, the entry kept
+    hit = _fetcher(tmp_path, max_bytes=0).get(url)  # no cap: served from the cache
     assert hit.from_cache and hit.content == body_of(8) and len(hits) == 1
+    small = f"{base}/file/1"  # a download within max_bytes is still a get() hit
+    roomy = _fetcher(tmp_path, max_bytes=len(BLOCK))
+    assert roomy.download(small) == tmp_path / "cache" / "objects" / sha_of(1)
+    hit = roomy.get(small)
+    assert hit.from_cache and hit.content == body_of(1) and len(hits) == 2
     with pytest.raises(BodyTooLargeError, match="max_bytes=1024"):  # get() itself is still capped
         _fetcher(tmp_path / "other").get(url)
 
@@ -211,15 +230,24 @@ def test_corrupted_object_is_refetched_and_offline_serves_the_cache(tmp_path, se
     offline = _fetcher(tmp_path, offline=True)
     assert offline.download(url, sha256=sha_of(3).upper()) == path and len(hits) == 1
     assert offline.stats["cache_hits"] == 1
-    path.write_bytes(b"x" + body_of(3)[1:])  # same size, other bytes
-    with pytest.raises(OfflineCacheMiss, match="corrupted"):
-        _fetcher(tmp_path, offline=True).download(url)
-    path.write_bytes(b"tampered")
+
+    def corrupt(data: bytes) -> None:
+        objects, index = _leftovers(tmp_path)
+        assert objects == [sha_of(3)] and len(index) == 1  # a valid entry points at the object: the check is tested
+        path.write_bytes(data)
+
+    corrupt(b"x" + body_of(3)[1:])  # same size, other bytes
     f = _fetcher(tmp_path)
     assert f.download(url) == path and path.read_bytes() == body_of(3) and len(hits) == 2
-    path.write_bytes(b"tampered again")
-    assert f.download(url, sha256=sha_of(3)) == path and path.read_bytes() == body_of(3)
-    assert f.stats["cache_corrupted"] == 1 and len(hits) == 3
+    assert f.stats["cache_corrupted"] == 1 and f.stats["cache_hits"] == 0
+    corrupt(b"tampered")
+    assert f.download(url, sha256=sha_of(3)) == path and path.read_bytes() == body_of(3) and len(hits) == 3
+    assert f.stats["cache_corrupted"] == 2
+    corrupt(b"tampered again")
+    offline = _fetcher(tmp_path, offline=True)
+    with pytest.raises(OfflineCacheMiss, match="corrupted"):
+        offline.download(url)
+    assert offline.stats["cache_corrupted"] == 1 and _leftovers(tmp_path) == ([], []) and len(hits) == 3
 
 
 def test_stale_temps_are_swept_fresh_ones_kept(tmp_path, server):
@@ -261,3 +289,103 @@ def test_preloaded_transport_and_cassette_go_through_the_file_path(tmp_path):
     replay = CachedFetcher(tmp_path / "c2", cassette=tape, max_bytes=1024)
     got = replay.download("http://example.invalid/f", sha256=sha_of(3))
     assert got.read_bytes() == body_of(3) and got.name == sha_of(3)
+
+
+class _FullDisk:
+    """A temp file whose disk is full: every write fails with ENOSPC."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_full_disk_is_one_request_not_retried_and_leaves_nothing(tmp_path, server, monkeypatch):
+    base, hits = server
+    f = _fetcher(tmp_path, retries=2)
+    sink_type = type(f.cache.sink())
+    real_begin = sink_type.begin
+
+    def begin(self, *args, **kwargs):
+        real_begin(self, *args, **kwargs)
+        self._file = _FullDisk(self._file)
+
+    monkeypatch.setattr(sink_type, "begin", begin)
+    url = f"{base}/file/4?token=s3cret"
+    objects = tmp_path / "cache" / "objects"
+    with pytest.raises(CurateError) as info:
+        f.download(url)
+    message = str(info.value)
+    assert message.startswith(f"{redact_url(url)}: ") and "s3cret" not in message  # the URL, redacted
+    assert f"cannot write the download to {objects}/.tmp-" in message and "No space left on device" in message
+    assert not isinstance(info.value, OSError) and "attempts" not in message
+    assert len(hits) == 1 and f.stats["requests"] == 1 and f.stats["retries"] == 0
+    assert _leftovers(tmp_path) == ([], [])
+
+
+def test_sink_that_cannot_start_closes_its_fd_and_removes_its_temp(tmp_path, monkeypatch):
+    sink = _fetcher(tmp_path).cache.sink()
+    made = []
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        made.append(real_mkstemp(*args, **kwargs))
+        return made[-1]
+
+    def fchmod(fd, mode):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(os, "fchmod", fchmod)
+    with pytest.raises(CurateError, match="http://example.invalid/f: cannot write the download to .*Read-only"):
+        sink.begin("http://example.invalid/f")
+    monkeypatch.undo()
+    fd, temp = made[0]
+    with pytest.raises(OSError, match="Bad file descriptor"):  # closed, not leaked
+        os.fstat(fd)
+    assert not Path(temp).exists() and not sink.pending
+
+
+def test_error_status_through_request_with_a_sink_leaves_no_temp(tmp_path, server):
+    base, hits = server
+    f = _fetcher(tmp_path)
+    sink = f.cache.sink()
+    with pytest.raises(FetchError, match="HTTP 403"):
+        f.request("GET", f"{base}/status/403", sink=sink)
+    assert len(hits) == 1 and not sink.pending and _leftovers(tmp_path) == ([], [])
+    with pytest.raises(FetchError, match="HTTP 403"):
+        f.download(f"{base}/status/403")
+    assert _leftovers(tmp_path) == ([], [])
+
+
+def test_temp_swept_before_commit_is_a_fetch_error_naming_the_url(tmp_path, server):
+    base, _ = server
+    f = _fetcher(tmp_path)
+    objects = tmp_path / "cache" / "objects"
+    url = f"{base}/file/2"
+
+    def swept_meanwhile(response):  # what another process's stale-temp sweep does to a paused download
+        for temp in objects.glob(".tmp-*.part"):
+            temp.unlink()
+
+    with pytest.raises(FetchError, match=f"{url}: no response: the finished download {objects}/.tmp-.* was removed"):
+        f.request("GET", url, sink=f.cache.sink(), accept=swept_meanwhile)
+    assert _leftovers(tmp_path) == ([], [])
+
+
+def test_cached_download_carries_the_same_content_prefix_as_a_live_one(tmp_path, server):
+    base, hits = server
+    f = _fetcher(tmp_path)
+    url = f"{base}/file/2"
+
+    def starts_with_block(response):  # an accept rule that reads `content` must judge both alike
+        return None if response.content.startswith(BLOCK[:1024]) else "no leading block"
+
+    live = f.request("GET", url, sink=f.cache.sink(), accept=starts_with_block)
+    cached = f.request("GET", url, sink=f.cache.sink(), accept=starts_with_block)
+    assert not live.from_cache and cached.from_cache and len(hits) == 1
+    assert cached.content == live.content == body_of(2)[:16384] and cached.file == live.file

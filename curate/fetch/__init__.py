@@ -33,7 +33,8 @@ Format and rules: docs/architecture.md (Fetcher) and docs/notes/issue-2-fetch-pu
 Modules: `accept` (answer checks), `errors` (the exceptions, URL redaction, challenge detection), `keys`
 (request keys, URL and body encoding, `Retry-After`), `response` (`FetchResponse`), `cache`
 (`ResponseCache`), `ratelimit` (`HostRateLimiter`), `cassette` (`CassetteAdapter`), `deadline` (the
-per-attempt timer and `DeadlineAdapter`), `retry` (the retry loop, streamed bodies), `client`
+per-attempt timer and `DeadlineAdapter`), `retry` (the retry loop), `stream` (bodies read chunk by
+chunk), `sink` (`FileSink`: a download's temp file, `CacheWriteError`), `client`
 (`CachedFetcher`, `fetch_cached`), `settings` (the `curate build` fetch flags and `--endpoint`), `download`
 (verified whole-file downloads). Every public name is re-exported here: import from `curate.fetch`.
 """

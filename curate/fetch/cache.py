@@ -6,10 +6,11 @@ read re-checks the body's sha256: a corrupted entry is counted in `stats["cache_
 deleted (body included, since a bad body would poison every entry pointing at it) and reported to the
 caller, which refetches it online or fails offline.
 
-A download (`CachedFetcher.download`) never holds its body in memory: it arrives through a `stream.FileSink`
+A download (`CachedFetcher.download`) never holds its body in memory: it arrives through a `sink.FileSink`
 (a temp file in `objects/`, renamed to `objects/<sha256>` by `store`), and `load(..., on_disk=True)` checks
 the object by streaming it through sha256 and hands back its path instead of its bytes. The index entry is
-the same either way, so `get(url)` and `download(url)` share a cached answer.
+the same either way, so `get(url)` and `download(url)` share a cached answer (`get()` refuses one over
+`max_bytes` without reading it: `BodyTooLargeError` pointing at `download()`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from curate.fetch.errors import redact_url
+from curate.fetch.errors import CachedBodyTooLargeError, redact_url
 from curate.fetch.keys import DROPPED_RESPONSE_HEADERS
 from curate.fetch.response import BodyFile
-from curate.fetch.stream import FileSink, sweep_stale
+from curate.fetch.sink import FileSink, sweep_stale
+from curate.fetch.stream import PREFIX
 from curate.io import atomic_write, file_sha256
 
 log = logging.getLogger("curate.fetch")
@@ -52,23 +54,30 @@ class ResponseCache:
             sweep_stale(self.root / "objects")
         return FileSink(self.root / "objects")
 
-    def load(self, key: str, url: str, on_disk: bool = False) -> tuple[dict, bytes | BodyFile] | str | None:
-        """(entry, body) on a hit (with `on_disk`, (entry, BodyFile): checked in chunks, never read whole);
-        None on a miss; a string saying what was wrong with a corrupted entry."""
+    def load(self, key: str, url: str, on_disk: bool = False,
+             max_bytes: int | None = None) -> tuple[dict, bytes, BodyFile | None] | str | None:
+        """(entry, body, None) on a hit; with `on_disk`, (entry, first PREFIX bytes, BodyFile): checked in
+        chunks, never read whole. None on a miss; a string saying what was wrong with a corrupted entry. A
+        body over `max_bytes` (a download's, read back by `get()`) raises `BodyTooLargeError` unread."""
         index = self._index(key)
         try:
             raw = index.read_bytes()
         except FileNotFoundError:
             return None
-        problem, obj = None, None
+        problem, obj, file = None, None, None
         try:
             entry = json.loads(raw)
             digest = entry["content_sha256"]
             obj = self._object(digest)
             if on_disk:
                 got = file_sha256(obj)
-                content: bytes | BodyFile = BodyFile(obj, obj.stat().st_size, got)
+                file = BodyFile(obj, obj.stat().st_size, got)
+                with obj.open("rb") as fh:  # what a live download carries as `content`: accept rules see the same
+                    content = fh.read(PREFIX)
             else:
+                size = obj.stat().st_size
+                if max_bytes and max_bytes > 0 and size > max_bytes and not entry.get("negative"):
+                    raise CachedBodyTooLargeError(url, entry.get("status"), size, max_bytes)
                 content = obj.read_bytes()
                 got = hashlib.sha256(content).hexdigest()
             if got != digest:
@@ -78,7 +87,7 @@ class ResponseCache:
         except (ValueError, KeyError, TypeError) as exc:
             problem, obj = f"index entry {index} is unreadable ({type(exc).__name__})", None
         if problem is None:
-            return entry, content
+            return entry, content, file
         self.stats["cache_corrupted"] += 1
         log.warning("corrupted cache entry for %s: %s; removed", redact_url(url), problem)
         index.unlink(missing_ok=True)

@@ -31,7 +31,7 @@ from curate.fetch.keys import encode_body, full_url, request_key
 from curate.fetch.ratelimit import HostRateLimiter
 from curate.fetch.response import FetchResponse
 from curate.fetch.retry import RetryingSender, cacheable
-from curate.fetch.stream import FileSink
+from curate.fetch.sink import FileSink
 
 log = logging.getLogger("curate.fetch")
 USER_AGENT = f"curate/{__version__} (+https://github.com/curate-nlp/curate)"
@@ -115,15 +115,14 @@ class CachedFetcher(RetryingSender):
         headers = dict(headers or {})
         body = encode_body(data)
         key = request_key(method, url, headers, body)
-        cached = self.cache.load(key, url, on_disk=sink is not None)
+        cached = self.cache.load(key, url, on_disk=sink is not None, max_bytes=None if sink else self.max_bytes)
         if isinstance(cached, tuple):
-            entry, content = cached
-            file = content if not isinstance(content, bytes) else None
+            entry, content, file = cached
             if entry.get("negative"):
                 self.stats["cache_hits"] += 1
                 raise FetchError(url, entry["status"], f"cached answer from {entry.get('fetched')}")
             hit = FetchResponse(entry.get("final_url") or url, entry["status"], CaseInsensitiveDict(entry["headers"]),
-                                b"" if file else content, True, file=file)
+                                content, True, file=file)
             reason = accept(hit) if accept is not None else None
             if reason is None:
                 self.stats["cache_hits"] += 1
@@ -142,14 +141,19 @@ class CachedFetcher(RetryingSender):
         response = self._send_with_retries(method, url, headers, data, accept, sink)
         status = response.status
         content = response.content if sink is None else sink  # a download's body is moved, not rewritten
-        if cacheable(status):
-            self.cache.store(key, method, url, status, response.headers, content, final_url=response.url)
-            return response if sink is None else replace(response, file=sink.committed)  # the object, not the temp
-        if status in self.negative_statuses:
-            self.cache.store(key, method, url, status, response.headers, content, negative=True)
-        if status < 400:  # 202 (not ready yet) and other non-cached, non-error answers go back to the caller
-            return response
-        raise FetchError(url, status, response.reason)
+        try:
+            if cacheable(status):
+                self.cache.store(key, method, url, status, response.headers, content, final_url=response.url)
+                return response if sink is None else replace(response, file=sink.committed)  # the object
+            if status in self.negative_statuses:
+                self.cache.store(key, method, url, status, response.headers, content, negative=True)
+            if status < 400:  # 202 (not ready yet) and other non-cached answers go back to the caller
+                return response  # a download's body is still the sink's temp: the caller commits or discards it
+            raise FetchError(url, status, response.reason)
+        except BaseException:
+            if sink is not None:  # an error answer (403) or a failed store: its temp file does not stay behind
+                sink.discard()
+            raise
 
 
 def fetch_cached(url: str, cache_dir: Path | str, params: Mapping[str, Any] | None = None,

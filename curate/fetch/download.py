@@ -3,7 +3,7 @@ tfds-style `checksums.tsv` a builder keeps beside its module (`url<TAB>size<TAB>
 
 A download is a GET through the same cache as `fetcher.get(url)` (same request key and index entry), so a
 file fetched by `curate build --download-only` is the one a later build reads, offline too, and `get(url)`
-on a downloaded URL is a cache hit. The body is streamed to disk, never held in memory: it is written
+on a downloaded URL is a cache hit (one over `max_bytes` is refused unread). The body is streamed to disk, never held in memory: it is written
 chunk by chunk to a temp file in the cache's `objects/` folder, hashed and counted as it arrives (under the
 same per-read timeout, deadline, rate limit, retries and challenge detection as `get()`, but capped by
 `max_download_bytes`, no cap by default, instead of `max_bytes`), then renamed to `objects/<sha256>`. The

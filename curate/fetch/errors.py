@@ -86,6 +86,14 @@ class BodyTooLargeError(FetchError):
         super().__init__(url, status, f"body {what}, more than max_bytes={max_bytes}; raise --max-bytes to allow it")
 
 
+class CachedBodyTooLargeError(BodyTooLargeError):
+    """`get()`/`post()` hit a cached body over `max_bytes` (one `download()` streamed to disk): not read."""
+
+    def __init__(self, url: str, status: int | None, size: int, max_bytes: int):
+        FetchError.__init__(self, url, status, f"cached body is {size} bytes, more than max_bytes={max_bytes}; "
+                                               "read it with download(url), which streams it from disk")
+
+
 def challenge_detail(status: int, headers: Mapping[str, str], content: bytes) -> str | None:
     """Why this response is a bot-protection challenge, or None when it is real content."""
     headers = CaseInsensitiveDict(headers)

@@ -40,11 +40,13 @@ from curate.fetch.errors import (
 )
 from curate.fetch.keys import parse_retry_after
 from curate.fetch.response import FetchResponse
-from curate.fetch.stream import DeadlineExceeded, DownloadTooLargeError, FileSink, read_body
+from curate.fetch.sink import FileSink
+from curate.fetch.stream import DeadlineExceeded, DownloadTooLargeError, read_body
 
 log = logging.getLogger("curate.fetch")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
+# network failures, retried (a download's local disk errors arrive as `sink.CacheWriteError`, not OSError)
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
               urllib3.exceptions.HTTPError, OSError)
 
@@ -140,7 +142,7 @@ class RetryingSender:
             if limit is not None and declared.isdigit() and int(declared) > limit:
                 raise too_large(url, response.status_code, int(declared), limit, declared=True)
             if sink is not None:
-                sink.begin()
+                sink.begin(url)
             file = None
             if response._content_consumed and isinstance(response._content, bytes):
                 # a transport that already read the body (the fixture recorder): nothing left to stream
