@@ -143,3 +143,50 @@ def test_no_distillation_when_turned_off(value, monkeypatch):
     ids = [[MERGED_LABELS.index(x) for x in a.merged] for a in annotations]
     train_tagger(sentences, ids, MERGED_LABELS, TrainConfig(epochs=1, batch_size=8, jackknife_folds=2, threads=1,
                                                             distill_types=value), TINY)
+
+
+def test_english_pool_leaves_out_table_training_and_excluded_forms(tmp_path, monkeypatch):
+    words = tmp_path / "english_words.txt"
+    words.write_text("the\nmanagement\ncourt\nschool\nfeedback\nfamilja\n", encoding="utf-8")
+    monkeypatch.setattr(distill, "ENGLISH_WORDS", words)
+    lexicon = _lexicon(en={"The": "The", "familja": "family"}, it={"Qorti": "corte"})
+    # table types (any case), training forms and excluded forms stay out; the file's order is kept
+    assert distill.english_pool(lexicon, seen={"Feedback"}, exclude={"SCHOOL"}) == ["management", "court"]
+
+
+def test_the_shipped_english_words_are_lower_case_ascii_and_mostly_outside_the_tables():
+    words = distill.ENGLISH_WORDS.read_text(encoding="utf-8").split()
+    assert len(words) == len(set(words)) > 20000 and all(w.isascii() and w.isalpha() and w.islower() for w in words)
+    pool = distill.english_pool(load_lexicon(), seen=(), exclude=())
+    assert "the" in words and "the" not in pool  # MUDT's English tokens are table types
+    assert len(pool) > 20000 and "management" not in pool
+
+
+def test_english_words_need_a_code_switching_label():
+    with pytest.raises(ValueError, match="Code-Switching"):
+        distill.one_hot(3, ["Arabic", "Non-Arabic"], "Code-Switching")
+
+
+def test_english_pool_teaches_code_switching_from_spelling(monkeypatch):
+    sentences, ids = _data(30)
+    seen_batches = []
+    original_loss = distill.loss
+    base = TrainConfig(epochs=8, lr=0.01, batch_size=8, jackknife_folds=2, seed=3, threads=1, distill_types=0)
+    plain = train_tagger(sentences, ids, MERGED_LABELS, base, TINY)
+    monkeypatch.setattr(distill, "loss", lambda *a: seen_batches.append(list(a[2][i] for i in a[4])) or original_loss(*a))
+    taught = train_tagger(sentences, ids, MERGED_LABELS, TrainConfig(**{**base.__dict__, "english_types": 200,
+                                                                     "distill_batch": 128}), TINY)
+    assert sorted(map(len, seen_batches)) == [72] * 8 + [128] * 8  # 200 English words per epoch
+    studied = sorted({w for batch in seen_batches for w in batch})
+    pool = distill.english_pool(load_lexicon(), {t for s in sentences for t in s}, ())
+    unstudied = [w for w in pool[:3000] if w not in set(studied)][:300]
+
+    def p_cs(backend, types):
+        targets = distill.one_hot(len(types), MERGED_LABELS, "Code-Switching")
+        with torch.inference_mode():  # cross-entropy against Code-Switching = -mean log P(Code-Switching)
+            return float(distill.loss(backend, backend.featurizer.without_tables(), types, targets, range(len(types))))
+
+    monkeypatch.setattr(distill, "loss", original_loss)
+    # -mean log P(Code-Switching): 2.43 -> 0.23 studied, 2.44 -> 0.26 never studied, when written
+    assert p_cs(taught, studied) < 0.5 * p_cs(plain, studied)
+    assert p_cs(taught, unstudied) < 0.5 * p_cs(plain, unstudied)  # spelling generalises to words never studied

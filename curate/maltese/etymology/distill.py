@@ -8,6 +8,11 @@ Text outside the tables then meets an encoder that has read ten times more types
 
 Leak guard: `pool` takes the types to keep out. Cross-validation passes every test-fold form, so the
 `--lexicon none` protocol still measures tokens the student never met in any form, as real text will be.
+
+English pool (`english_pool`): Code-Switching in Maltese text is mostly unadapted English, and the
+annotations hold ~400 such tokens, so a model meets few English spellings. Common English words that
+are neither table types (the tables hold the Maltese side of MUDT's vocabulary, English tokens included)
+nor training or excluded forms are learnt as Code-Switching, read alone, tables hidden, like pool types.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ import numpy as np
 import torch
 
 from curate.maltese.etymology.lexicon import Lexicon
+from curate.maltese.resources import DATA_DIR
+
+ENGLISH_WORDS = DATA_DIR / "english" / "english_words.txt"  # scripts/make_english_words.py
 
 if TYPE_CHECKING:
     from curate.maltese.etymology.backends import NativeBackend
@@ -31,6 +39,22 @@ def pool(lexicon: Lexicon, seen: Collection[str], exclude: Collection[str]) -> l
     keep_out = {t.lower() for t in seen} | {t.lower() for t in exclude}
     types = {t for table in lexicon.tables.values() for t in table.entries}
     return sorted(t for t in types if t.strip() and not any(c.isspace() for c in t) and t.lower() not in keep_out)
+
+
+def english_pool(lexicon: Lexicon, seen: Collection[str], exclude: Collection[str]) -> list[str]:
+    """Shipped English words (most frequent first) that are no table type, training form or excluded form."""
+    keep_out = {t.lower() for table in lexicon.tables.values() for t in table.entries}
+    keep_out |= {t.lower() for t in seen} | {t.lower() for t in exclude}
+    words = ENGLISH_WORDS.read_text(encoding="utf-8").split()
+    return [w for w in words if w not in keep_out]
+
+
+def one_hot(n: int, labels: Sequence[str], label: str) -> np.ndarray:
+    if label not in labels:
+        raise ValueError(f"the English pool needs a {label!r} label; the labels are {list(labels)}")
+    out = np.zeros((n, len(labels)), dtype=np.float32)
+    out[:, list(labels).index(label)] = 1.0
+    return out
 
 
 @torch.no_grad()

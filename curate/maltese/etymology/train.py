@@ -44,6 +44,8 @@ class TrainConfig:
     distill_weight: float = 1.0
     distill_batch: int = 256
     distill_rounds: int = 2  # each round's student is the next round's teacher
+    # common English words (curate/data/english) learnt as Code-Switching per epoch, tables hidden (distill.py)
+    english_types: int = 0
 
 
 def split_options(options: dict[str, Any] | None) -> tuple[TrainConfig, dict[str, Any]]:
@@ -102,23 +104,30 @@ def train_tagger(
                           f"{train.distill_rounds} and {train.distill_batch} (distill_types 0 turns distillation off)")
     if train.threads:
         torch.set_num_threads(train.threads)
-    backend = _fit(sentences, label_ids, labels, train, model_kwargs or {})
-    if backend.kind == "native" and train.distill_types > 0:
-        from curate.maltese.etymology import distill
+    from curate.maltese.etymology import distill
 
-        types = distill.pool(backend.featurizer.lexicon, {t for s in sentences for t in s}, exclude)
+    seen = {t for s in sentences for t in s}
+    sources = []
+    if train.english_types > 0 and not train.backbone:
+        words = distill.english_pool(load_lexicon(), seen, exclude)
+        sources.append((words, distill.one_hot(len(words), labels, "Code-Switching"), train.english_types))
+    backend = _fit(sentences, label_ids, labels, train, model_kwargs or {}, sources)
+    if backend.kind == "native" and train.distill_types > 0:
+        types = distill.pool(backend.featurizer.lexicon, seen, exclude)
         # every round starts from the same seed: rounds differ only by their teacher (what the sweep measured)
         for _ in range(train.distill_rounds if types else 0):
             targets = distill.soft_labels(backend, types)
-            backend = _fit(sentences, label_ids, labels, train, model_kwargs or {}, pseudo=(types, targets))
+            backend = _fit(sentences, label_ids, labels, train, model_kwargs or {},
+                           [(types, targets, train.distill_types), *sources])
     return backend
 
 
 def _fit(
     sentences: Sequence[Sequence[str]], label_ids: Sequence[Sequence[int]], labels: Sequence[str],
-    train: TrainConfig, model_kwargs: dict, pseudo: tuple[list[str], np.ndarray] | None = None,
+    train: TrainConfig, model_kwargs: dict, pseudo: Sequence[tuple[list[str], np.ndarray, int]] = (),
 ) -> NativeBackend | HFBackend:
-    """One model from scratch; `pseudo` = (pool types, teacher probabilities) mixes distillation batches in."""
+    """One model from scratch; each `pseudo` source (types, target probabilities, types per epoch) mixes
+    batches of types read alone, tables hidden, into every epoch (distill.py)."""
     torch.manual_seed(train.seed)
     rng = random.Random(train.seed)
     backend = new_backend(labels, sentences, train, model_kwargs)
@@ -127,12 +136,12 @@ def _fit(
     lr = train.lr or (3e-3 if backend.kind == "native" else 5e-5)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=train.weight_decay)
     per_epoch = -(-len(sentences) // train.batch_size)
-    if pseudo is not None:
+    pseudo = [p for p in pseudo if p[0] and p[2] > 0] if backend.kind == "native" else []
+    if pseudo:
         from curate.maltese.etymology import distill
 
-        pseudo_types, targets = pseudo
         no_tables = backend.featurizer.without_tables()
-        per_epoch += -(-min(train.distill_types, len(pseudo_types)) // train.distill_batch)
+        per_epoch += sum(-(-min(n, len(types)) // train.distill_batch) for types, _, n in pseudo)
     steps = train.epochs * per_epoch
     warmup = max(1, steps // 10)  # linear warm-up, then linear decay to zero
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -143,12 +152,14 @@ def _fit(
     model.train()
     for _ in range(train.epochs):
         work = [("gold", idx) for idx in _length_bucketed_batches(sentences, train.batch_size, rng)]
-        if pseudo is not None:
-            work += [("pseudo", idx) for idx in distill.batches(pseudo_types, train.distill_types, train.distill_batch, rng)]
+        for k, (types, _, n) in enumerate(pseudo):
+            work += [(k, idx) for idx in distill.batches(types, n, train.distill_batch, rng)]
+        if pseudo:
             rng.shuffle(work)
         for kind, idx in work:
-            if kind == "pseudo":
-                loss = train.distill_weight * distill.loss(backend, no_tables, pseudo_types, targets, idx)
+            if kind != "gold":
+                types, targets, _ = pseudo[kind]
+                loss = train.distill_weight * distill.loss(backend, no_tables, types, targets, idx)
             else:
                 batch = backend.encode([sentences[i] for i in idx], memory=[memory[i] for i in idx] if memory else None)
                 gold = torch.full(batch["word_mask"].shape, -100, dtype=torch.long)
