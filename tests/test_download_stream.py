@@ -9,6 +9,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import tempfile
 import threading
 import time
@@ -29,10 +30,12 @@ from curate.fetch import (
     OfflineCacheMiss,
     RejectedAnswerError,
 )
+from curate.fetch.deadline import STALL_BYTES
 from curate.fetch.errors import redact_url
 from curate.fetch.settings import fetch_settings
 
 BLOCK = bytes(range(256)) * 256  # 64 KiB; a body is BLOCK repeated, written block by block (no big buffer)
+PIECE = 16  # blocks per 1 MiB piece of a paced body (`STALL_BYTES`: each one restarts a download's deadline)
 
 
 def body_of(blocks: int) -> bytes:
@@ -50,6 +53,8 @@ def sha_of(blocks: int) -> str:
 def server():
     """GET /file/<blocks>[?cut=K][&chunked=1][&drip=1]: `blocks` x 64 KiB; the first K requests are cut off
     halfway (Content-Length says the whole); `chunked` sends no Content-Length; `drip` stalls halfway.
+    `&pace=S` sends the body in 1 MiB pieces S seconds apart (slow but steady), `&stall=K` then stops for
+    3 s after K pieces and drops the connection; `&trickle=1` sends one byte every 0.05 s, for 5 s at most.
     GET /status/<code>: that status with a 128 KiB body; /challenge: a Cloudflare interstitial."""
     hits: list[str] = []
 
@@ -83,7 +88,21 @@ def server():
             self.send_header("Connection", "close")
             self.end_headers()
             try:
+                if opts.get("trickle"):
+                    for _ in range(100):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                    self.connection.shutdown(2)
+                    return
                 for i in range(blocks):
+                    if opts.get("pace") and i and i % PIECE == 0:  # a 1 MiB piece sent: wait before the next
+                        self.wfile.flush()
+                        if i // PIECE == int(opts.get("stall", -1)):
+                            time.sleep(3)
+                            self.connection.shutdown(2)
+                            return
+                        time.sleep(float(opts["pace"]))
                     if (cut or opts.get("drip")) and i == blocks // 2:
                         if opts.get("drip"):
                             time.sleep(3)
@@ -200,6 +219,53 @@ def test_deadline_cuts_a_stalled_download_and_leaves_nothing(tmp_path, server):
     with pytest.raises(FetchError, match="deadline"):
         f.download(f"{base}/file/4?drip=1")
     assert f.stats["deadline_exceeded"] == 1 and _leftovers(tmp_path) == ([], [])
+
+
+def test_slow_but_steady_download_outlasts_the_deadline_which_bounds_stalls(tmp_path, server):
+    # 8 MiB in 1 MiB pieces 0.25 s apart: at least 1.75 s in all, each piece well inside the 1 s deadline
+    assert STALL_BYTES == PIECE * len(BLOCK)
+    base, hits = server
+    url = f"{base}/file/{8 * PIECE}?pace=0.25"
+    f = _fetcher(tmp_path, retries=0, deadline=1.0)
+    start = time.monotonic()
+    path = f.download(url, sha256=sha_of(8 * PIECE))
+    assert time.monotonic() - start > 1.0  # the transfer really took longer than the deadline
+    assert path.stat().st_size == 8 * PIECE * len(BLOCK) and f.stats["deadline_exceeded"] == 0 and len(hits) == 1
+    # get() of the same slow body keeps the whole-attempt deadline
+    g = _fetcher(tmp_path / "get", retries=0, deadline=1.0, max_bytes=0)
+    with pytest.raises(FetchError, match=re.escape(url) + ": no response: .*no complete answer within deadline=1 s"):
+        g.get(url)
+    assert g.stats["deadline_exceeded"] == 1 and not (tmp_path / "get" / "cache" / "index").exists()
+
+
+def test_download_stalling_mid_body_after_progress_is_cut_and_leaves_nothing(tmp_path, server):
+    base, _ = server
+    f = _fetcher(tmp_path, retries=0, deadline=1.0)
+    with pytest.raises(FetchError, match=r"deadline: stalled: less than 1048576 bytes arrived within deadline=1 s"):
+        f.download(f"{base}/file/{4 * PIECE}?pace=0.1&stall=2")  # 2 MiB, then nothing for 3 s
+    assert f.stats["deadline_exceeded"] == 1 and _leftovers(tmp_path) == ([], [])
+
+
+def test_download_dripping_a_byte_at_a_time_is_cut_by_the_deadline(tmp_path, server):
+    base, _ = server
+    f = _fetcher(tmp_path, retries=0, deadline=0.5)
+    start = time.monotonic()
+    with pytest.raises(FetchError, match="deadline: stalled"):
+        f.download(f"{base}/file/4?trickle=1")  # each byte well inside the read timeout
+    assert time.monotonic() - start < 4.5  # cut at the deadline, not after the 5 s the server would drip
+    assert f.stats["deadline_exceeded"] == 1 and _leftovers(tmp_path) == ([], [])
+
+
+def test_download_refuses_an_answer_that_is_not_ready_unchecked(tmp_path, server):
+    # 202 "accepted, not ready": not cacheable, so the size/sha256 rule never judged it; it must not come back
+    base, hits = server
+    f = _fetcher(tmp_path)
+    url = f"{base}/status/202"
+    with pytest.raises(FetchError, match=f"{url}: HTTP 202: the server has not got the file ready"):
+        f.download(url, sha256="0" * 64)
+    with pytest.raises(FetchError, match="HTTP 202"):  # nor unchecked, as --register-checksums downloads
+        f.download(url)
+    assert len(hits) == 2 and _leftovers(tmp_path) == ([], [])
 
 
 def test_download_cap_is_separate_and_refuses_without_retry(tmp_path, server):

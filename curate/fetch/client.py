@@ -45,7 +45,7 @@ class CachedFetcher(RetryingSender):
     rate_limit: float | None = 1.0  # requests per second per host; None or 0 = unlimited
     timeout: float = 60  # seconds per read (connect, and each wait for more bytes)
     retries: int = 5  # retries after the first attempt
-    deadline: float | None = 900  # seconds per attempt in total, body included; None or 0 = no deadline
+    deadline: float | None = 900  # s per attempt, body included (downloads: per stall, deadline.py); 0/None: none
     max_bytes: int | None = 1 << 30  # largest body held in memory (get/post, decoded); None or 0 = no cap
     max_download_bytes: int | None = None  # largest file download() streams to disk; None or 0 = no cap
     backoff: float = 1.0  # first retry waits about this many seconds, doubling each time (with jitter)

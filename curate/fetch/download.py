@@ -9,9 +9,11 @@ same per-read timeout, deadline, rate limit, retries and challenge detection as 
 `max_download_bytes`, no cap by default, instead of `max_bytes`), then renamed to `objects/<sha256>`. The
 expected size and sha256 are checked against what was measured, as an `accept` rule: a body that does
 not match is retried, never cached, and ends in `RejectedAnswerError` naming the URL and both digests; a
-refused or cut-short body leaves no temp file and no index entry. A cache hit is checked by streaming the
-object through sha256; a corrupted or no longer matching one (e.g. the checksum was re-registered) is
-dropped and fetched again. The returned path is the cache's content-addressed object, `objects/<sha256>`:
+refused or cut-short body leaves no temp file and no index entry. An answer that is not cached (202
+"accepted, not ready yet") is never checked by the rule, so it is refused: a `FetchError`, nothing kept.
+The deadline bounds stalls, not the whole download (`deadline.Deadline.progress`). A cache hit is checked
+by streaming the object through sha256; a corrupted or no longer matching one (e.g. the checksum was
+re-registered) is dropped and fetched again. The returned path is the cache's content-addressed object, `objects/<sha256>`:
 read it, never write it.
 """
 
@@ -23,7 +25,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from curate.errors import InputFormatError
+from curate.fetch.errors import FetchError
 from curate.fetch.response import FetchResponse
+from curate.fetch.retry import cacheable
 from curate.io import file_sha256, write_text_atomic
 
 HEADER = "# url\tsize\tsha256\tfilename  (curate build NAME --register-checksums; tfds layout)"
@@ -61,8 +65,9 @@ def download(fetcher, url: str, sha256: str | None = None, size: int | None = No
     try:
         response = fetcher.request("GET", url, accept=expect_file(sha256.lower() if sha256 else None, size),
                                    sink=sink)
-        if sink.pending:  # an answer that is not cached (e.g. 202) still comes back as a file
-            sink.commit(fetcher.cache._object)
+        if not cacheable(response.status):  # 202 "accepted, not ready" and the like: never checked nor kept
+            raise FetchError(url, response.status, "the server has not got the file ready (not a cacheable "
+                                                   "answer, so its size and sha256 were not checked); run again later")
     finally:
         sink.discard()  # whatever went wrong, no temp file stays behind (a no-op once committed)
     fetcher.stats["downloads"] += 1

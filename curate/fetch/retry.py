@@ -12,8 +12,9 @@ Bodies are streamed (`stream.read_body`): `timeout` bounds each read, `deadline`
 server dripping its headers or body a byte per second defeats a per-read timeout, not the deadline:
 `deadline.Deadline` shuts the connection down when the time is up), and `max_bytes` the body, so memory
 stays bounded whatever the server sends. With a `sink` (downloads) the same loop writes the body to a
-temp file instead, capped by `max_download_bytes`; every attempt that does not end in the returned answer
-removes its temp file.
+temp file instead, capped by `max_download_bytes`, and `deadline` bounds stalls (less than `STALL_BYTES`
+received in `deadline` seconds), not the whole transfer; every attempt that does not end in the returned
+answer removes its temp file.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import requests
 import urllib3
 from requests.structures import CaseInsensitiveDict
 
-from curate.fetch.deadline import Deadline
+from curate.fetch.deadline import STALL_BYTES, Deadline
 from curate.fetch.errors import (
     BodyTooLargeError,
     ChallengePageError,
@@ -123,12 +124,12 @@ class RetryingSender:
         """One request, its body streamed under the per-read timeout, the deadline and the size cap."""
         seconds = self.deadline if self.deadline and self.deadline > 0 else None
         timeout = self.timeout if seconds is None else min(self.timeout, seconds)
-        with Deadline(seconds) as deadline:
+        with Deadline(seconds, stall_bytes=STALL_BYTES if sink is not None else None) as deadline:
             try:
                 return self._read(method, url, headers, data, timeout, deadline, sink)
             except _TRANSIENT:
-                if deadline.expired:  # the timer broke the connection: report why
-                    raise DeadlineExceeded(f"no complete answer within deadline={seconds:g} s") from None
+                if deadline.overdue():  # the timer broke the connection (or the read timed out with it)
+                    raise DeadlineExceeded(deadline.problem()) from None
                 raise
 
     def _read(self, method: str, url: str, headers: dict, data: Any, timeout: float,

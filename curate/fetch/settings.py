@@ -25,7 +25,9 @@ def add_fetch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retries", type=int, default=None, metavar="N", help="retries per request (default 5)")
     p.add_argument("--timeout", type=float, default=None, metavar="S", help="seconds per read (default 60)")
     p.add_argument("--deadline", type=float, default=None, metavar="S",
-                   help="seconds per request attempt in total, body included (default 900; 0 = none)")
+                   help="seconds per request attempt in total, body included (default 900; 0 = none); for "
+                        "downloads, seconds without 1 MiB more arriving (a stall): a slow but steady file "
+                        "finishes, a dripping one is cut off")
     p.add_argument("--max-bytes", type=int, default=None, metavar="N",
                    help="largest response body held in memory (API answers, pages; default 1 GiB; 0 = no cap)")
     p.add_argument("--max-download-bytes", type=int, default=None, metavar="N",

@@ -1,7 +1,8 @@
 """Response bodies read chunk by chunk: into memory for `get()`/`post()`, into a file for downloads.
 
 `read_body` is the one loop both use (called by `retry.RetryingSender._read`): each chunk is counted
-against the size cap and checked against the deadline as it arrives. Without a sink the chunks fill one
+against the size cap and checked against the deadline as it arrives (and reported to it: a download's
+deadline bounds stalls, not the whole transfer, `deadline.Deadline.progress`). Without a sink the chunks fill one
 buffer, as `get()` answers always did; with a `sink.FileSink` (`CachedFetcher.download`) they go to a temp
 file inside the cache's `objects/` folder, hashed (sha256) and counted while they stream, so memory stays
 at one chunk whatever the file's size. The response then carries the body as `FetchResponse.file`
@@ -47,12 +48,12 @@ def read_body(raw: Any, url: str, status: int, limit: int | None, deadline: Any,
     while True:
         chunk = raw.read1(CHUNK, decode_content=True)
         if deadline.expired:  # a body cut short by the deadline's shutdown is not an answer
-            raise DeadlineExceeded(f"no complete answer within deadline={deadline.seconds:g} s "
-                                   f"({received} bytes received)")
+            raise DeadlineExceeded(f"{deadline.problem()} ({received} bytes received)")
         if not chunk:
             break
         out.write(chunk)
         received += len(chunk)
+        deadline.progress(len(chunk))  # a download's (stall) deadline restarts as the body keeps coming
         if limit is not None and received > limit:
             raise too_large(url, status, received, limit, declared=False)
     if sink is None:
