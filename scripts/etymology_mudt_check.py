@@ -10,8 +10,9 @@ table evidence (`--lexicon none`, what users' text looks like):
 
 - `propn_as_name`: share of PROPN tokens labelled Name (a recall proxy);
 - `eng_as_cs`: share of X_ENG tokens labelled Code-Switching (a recall proxy; few tokens);
-- `other_as_name`, `other_as_cs`: share of the remaining words (not PROPN, not X_*) labelled Name or
-  Code-Switching: mostly false alarms, though some are true (untagged English nouns such as `management`).
+- `other_as_name`, `other_as_cs`: share of the remaining words (not PROPN, not X_*, not PUNCT/SYM/NUM)
+  labelled Name or Code-Switching: mostly false alarms, though some are true (untagged English nouns such
+  as `management`).
 
 It is a proxy for choosing between recipes on new documents without touching the held-out protocols
 (grouped seed 31337, leave-one-document-out): no figure here is an accuracy.
@@ -32,14 +33,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from curate.formats.conllu import read_conllu  # noqa: E402
+from curate.maltese.etymology.documents import annotation_documents  # noqa: E402
 from curate.maltese.etymology.evaluate import fit_and_predict  # noqa: E402
 from curate.maltese.resources import MERGED_LABELS, MUDT_DIR, MUDT_SPLITS, read_annotations  # noqa: E402
 
 
-def check_sentences(annotated: int) -> list:
-    """MUDT sentences whose document has no annotated sentence."""
+def check_sentences(annotated: list) -> list:
+    """MUDT sentences whose document has no annotated sentence (annotations checked against MUDT's order)."""
     train = list(read_conllu(MUDT_DIR / MUDT_SPLITS["train"]))
-    seen_docs = {s.sent_id.partition(":")[0] for s in train[:annotated]}
+    seen_docs = set(annotation_documents([a.tokens for a in annotated]))
     out = []
     for split in ("train", "validation", "test"):
         rows = train if split == "train" else read_conllu(MUDT_DIR / MUDT_SPLITS[split])
@@ -57,8 +59,8 @@ def token_kind(row: dict) -> str:
 
 def score(sentences: list, predictions: list[list[str]], known: set[str]) -> dict:
     counts: dict[str, dict[str, dict[str, int]]] = {"all": {}, "unseen": {}}
-    for sentence, labels in zip(sentences, predictions):
-        for row, label in zip(sentence.rows, labels):
+    for sentence, labels in zip(sentences, predictions, strict=True):
+        for row, label in zip(sentence.rows, labels, strict=True):
             kind = token_kind(row)
             for part in ("all", "unseen") if row["form"].lower() not in known else ("all",):
                 by = counts[part].setdefault(kind, {})
@@ -84,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
 
     annotations = read_annotations()
-    check = check_sentences(len(annotations))
+    check = check_sentences(annotations)
     labels = list(MERGED_LABELS)
     label_id = {x: i for i, x in enumerate(labels)}
     train = [list(a.tokens) for a in annotations]
@@ -102,9 +104,11 @@ def main() -> None:
             result = {"options": recipe, **{lx: score(check, predicted[lx], known) for lx in ("full", "none")}}
             results.append(result)
             print(json.dumps(result), flush=True)
-    print(f"{time.perf_counter() - start:.0f} s", flush=True)
+    seconds = round(time.perf_counter() - start, 1)
+    print(f"{seconds:.0f} s", flush=True)
     if args.json_out:
-        args.json_out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        out = {"command": " ".join(sys.argv), "seconds": seconds, "results": results}
+        args.json_out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

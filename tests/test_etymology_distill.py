@@ -162,6 +162,13 @@ def test_the_shipped_english_words_are_lower_case_ascii_and_mostly_outside_the_t
     assert len(pool) > 20000 and "management" not in pool
 
 
+def test_english_pool_settings_that_cannot_run_are_refused():
+    sentences, ids = _data(4)
+    for bad in ({"distill_types": 0, "distill_batch": 0}, {"backbone": "some/bert"}):
+        with pytest.raises(OptionError, match="english_types"):
+            train_tagger(sentences, ids, MERGED_LABELS, TrainConfig(epochs=1, english_types=8, **bad), TINY)
+
+
 def test_english_words_need_a_code_switching_label():
     with pytest.raises(ValueError, match="Code-Switching"):
         distill.one_hot(3, ["Arabic", "Non-Arabic"], "Code-Switching")

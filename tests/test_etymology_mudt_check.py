@@ -24,7 +24,7 @@ def row(form: str, upos: str, xpos: str) -> dict:
 def test_check_sentences_come_only_from_documents_without_annotations():
     check = load_check()
     annotations = read_annotations()
-    sentences = check.check_sentences(len(annotations))
+    sentences = check.check_sentences(annotations)
     documents = {s.sent_id.partition(":")[0] for s in sentences}
     annotated = {"02_02J01", "04_04J01", "06_06J01", "08_08J01", "11_11J01", "17_04J02", "30_01P05", "38_02P06"}
     assert len(sentences) == 1618

@@ -102,13 +102,16 @@ def train_tagger(
     if train.distill_types > 0 and (train.distill_rounds < 1 or train.distill_batch < 1):
         raise OptionError(f"distill_rounds and distill_batch must be >= 1 when distill_types > 0, got "
                           f"{train.distill_rounds} and {train.distill_batch} (distill_types 0 turns distillation off)")
+    if train.english_types > 0 and (train.backbone or train.distill_batch < 1):
+        raise OptionError("english_types needs the native model (no backbone) and distill_batch >= 1, got "
+                          f"backbone={train.backbone!r}, distill_batch={train.distill_batch}")
     if train.threads:
         torch.set_num_threads(train.threads)
     from curate.maltese.etymology import distill
 
     seen = {t for s in sentences for t in s}
     sources = []
-    if train.english_types > 0 and not train.backbone:
+    if train.english_types > 0:
         words = distill.english_pool(load_lexicon(), seen, exclude)
         sources.append((words, distill.one_hot(len(words), labels, "Code-Switching"), train.english_types))
     backend = _fit(sentences, label_ids, labels, train, model_kwargs or {}, sources)
