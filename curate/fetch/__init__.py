@@ -9,7 +9,8 @@ What it guarantees:
   cache folder (an `fcntl` lock file per host), so `--workers N` stays as polite as one worker;
 - bounded requests: `timeout` per read, `deadline` per attempt in total (a dripping server cannot hold a
   worker), `max_bytes` per `get()`/`post()` body (streamed into one buffer, refused past the cap, never
-  retried); `download(url, sha256=)` streams to a temp file in the cache instead (`max_download_bytes`);
+  retried); `download(url, sha256=)` streams to a temp file in the cache instead (`max_download_bytes`),
+  and a retry continues a body cut part-way with `Range`/`If-Range` when the server allows it (`resume`);
 - retries with exponential backoff and jitter on 408/429/5xx, connection errors, timeouts, a blown
   deadline and refused answers, honouring `Retry-After` (seconds or HTTP date);
 - answers checked before they are cached: `get(url, accept=check)` (see `accept`: `expect_json`,
@@ -24,7 +25,7 @@ What it guarantees:
   AWS `gokuProps`, Cloudflare "Just a moment...", "Attention Required!", "Checking your browser",
   DDoS-Guard) raise `ChallengePageError`; they are never cached and never returned as content;
 - counters in `stats` (requests, retries, challenges, rejected, cache hits/misses/corrupted/rejected,
-  deadline_exceeded), which each work unit reports to the manifest;
+  deadline_exceeded, download_resumes), which each work unit reports to the manifest;
 - cassette replay (`cassette=folder`): `CassetteAdapter` is mounted as the transport, so replay runs through
   the same retries, challenge detection and cache writes as a live fetch. Replays are not rate limited
   (nothing remote is contacted). `scripts/record_fixtures.py` records cassettes through `transport=`.
@@ -34,7 +35,8 @@ Modules: `accept` (answer checks), `errors` (the exceptions, URL redaction, chal
 (request keys, URL and body encoding, `Retry-After`), `response` (`FetchResponse`), `cache`
 (`ResponseCache`), `ratelimit` (`HostRateLimiter`), `cassette` (`CassetteAdapter`), `deadline` (the
 per-attempt timer and `DeadlineAdapter`), `retry` (the retry loop), `stream` (bodies read chunk by
-chunk), `sink` (`FileSink`: a download's temp file, `CacheWriteError`), `client`
+chunk), `sink` (`FileSink`: a download's temp file, `CacheWriteError`), `resume` (continuing a cut
+download with `Range`), `client`
 (`CachedFetcher`, `fetch_cached`), `settings` (the `curate build` fetch flags and `--endpoint`), `download`
 (verified whole-file downloads). Every public name is re-exported here: import from `curate.fetch`.
 """

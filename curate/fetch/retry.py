@@ -13,8 +13,8 @@ server dripping its headers or body a byte per second defeats a per-read timeout
 `deadline.Deadline` shuts the connection down when the time is up), and `max_bytes` the body, so memory
 stays bounded whatever the server sends. With a `sink` (downloads) the same loop writes the body to a
 temp file instead, capped by `max_download_bytes`, and `deadline` bounds stalls (less than `STALL_BYTES`
-received in `deadline` seconds), not the whole transfer; every attempt that does not end in the returned
-answer removes its temp file.
+received in `deadline` seconds), not the whole transfer; an attempt cut short part-way keeps its temp for
+the retry to continue with `Range` when the server allows it (`resume`); any other removes its temp file.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from requests.structures import CaseInsensitiveDict
 
+from curate.fetch import resume
 from curate.fetch.deadline import STALL_BYTES, Deadline
 from curate.fetch.errors import (
     BodyTooLargeError,
@@ -49,7 +49,7 @@ log = logging.getLogger("curate.fetch")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
 # network failures, retried (a download's local disk errors arrive as `sink.CacheWriteError`, not OSError)
 _TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-              urllib3.exceptions.HTTPError, OSError)
+              urllib3.exceptions.HTTPError, OSError, resume.ResumeError)
 
 
 def cacheable(status: int) -> bool:
@@ -113,8 +113,8 @@ class RetryingSender:
                 base = min(self.backoff * 2**attempt, 60.0)
                 wait = base / 2 + random.uniform(0, base / 2)
             self.stats["retries"] += 1
-            if sink is not None:
-                sink.discard()  # the refused or failed attempt's file does not wait out the backoff on disk
+            if sink is not None and not (status is None and resume.resumable(sink)):
+                sink.discard()  # a refused or failed attempt's file does not wait out the backoff (unless resumed)
             log.info("%s %s: %s; retry %d/%d in %.2f s", method, redact_url(url), problem, attempt + 1,
                      self.retries, wait)
             time.sleep(wait)
@@ -134,16 +134,17 @@ class RetryingSender:
 
     def _read(self, method: str, url: str, headers: dict, data: Any, timeout: float,
               deadline: Deadline, sink: FileSink | None = None) -> FetchResponse:
-        response = self.session.request(method, url, headers=headers, data=data, timeout=timeout, stream=True)
+        response = self.session.request(method, url, headers=resume.request_headers(headers, sink), data=data,
+                                        timeout=timeout, stream=True)
         try:
+            status, head, reason = resume.answer(sink, url, response, self.stats)  # a sink is ready for the body
+            offset = sink.size if sink is not None else 0  # a continued download's bytes already on disk
             cap = self.max_bytes if sink is None else self.max_download_bytes
             limit = cap if cap and cap > 0 else None
             too_large = BodyTooLargeError if sink is None else DownloadTooLargeError
             declared = response.headers.get("Content-Length", "")
-            if limit is not None and declared.isdigit() and int(declared) > limit:
-                raise too_large(url, response.status_code, int(declared), limit, declared=True)
-            if sink is not None:
-                sink.begin(url)
+            if limit is not None and declared.isdigit() and offset + int(declared) > limit:
+                raise too_large(url, response.status_code, offset + int(declared), limit, declared=True)
             file = None
             if response._content_consumed and isinstance(response._content, bytes):
                 # a transport that already read the body (the fixture recorder): nothing left to stream
@@ -155,7 +156,6 @@ class RetryingSender:
                     content, file = sink.prefix, sink.finish()
             else:
                 content, file = read_body(response.raw, url, response.status_code, limit, deadline, sink)
-            return FetchResponse(response.url, response.status_code, CaseInsensitiveDict(response.headers),
-                                 content, False, reason=response.reason or "", file=file)
+            return FetchResponse(response.url, status, head, content, False, reason=reason, file=file)
         finally:
             response.close()

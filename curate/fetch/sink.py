@@ -56,6 +56,7 @@ class FileSink:
         self.committed: BodyFile | None = None  # the object, once `commit` moved the body there
         self.size = 0
         self.prefix = b""
+        self.resume: Any = None  # `resume.Partial`: what a retry may continue (set by `resume.answer`)
         self._file: Any = None
         self._hash: Any = None
 

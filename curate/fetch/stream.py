@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from curate.fetch.errors import BodyTooLargeError, FetchError
 from curate.fetch.response import BodyFile
+from curate.fetch.resume import check_complete
 
 if TYPE_CHECKING:
     from curate.fetch.sink import FileSink
@@ -44,7 +45,7 @@ def read_body(raw: Any, url: str, status: int, limit: int | None, deadline: Any,
     too_large = BodyTooLargeError if sink is None else DownloadTooLargeError
     body = io.BytesIO() if sink is None else None  # getvalue() hands over its buffer: no second copy
     out: Any = body if sink is None else sink
-    received = 0
+    received = 0 if sink is None else sink.size  # a continued download counts from its first byte
     while True:
         chunk = raw.read1(CHUNK, decode_content=True)
         if deadline.expired:  # a body cut short by the deadline's shutdown is not an answer
@@ -58,4 +59,5 @@ def read_body(raw: Any, url: str, status: int, limit: int | None, deadline: Any,
             raise too_large(url, status, received, limit, declared=False)
     if sink is None:
         return body.getvalue(), None
+    check_complete(sink)
     return sink.prefix, sink.finish()
