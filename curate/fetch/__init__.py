@@ -25,7 +25,7 @@ What it guarantees:
   AWS `gokuProps`, Cloudflare "Just a moment...", "Attention Required!", "Checking your browser",
   DDoS-Guard) raise `ChallengePageError`; they are never cached and never returned as content;
 - counters in `stats` (requests, retries, challenges, rejected, cache hits/misses/corrupted/rejected,
-  deadline_exceeded, download_resumes), which each work unit reports to the manifest;
+  deadline_exceeded, download_resumes, download_resumed_bytes), which each work unit reports to the manifest;
 - cassette replay (`cassette=folder`): `CassetteAdapter` is mounted as the transport, so replay runs through
   the same retries, challenge detection and cache writes as a live fetch. Replays are not rate limited
   (nothing remote is contacted). `scripts/record_fixtures.py` records cassettes through `transport=`.

@@ -79,7 +79,8 @@ class RetryingSender:
             self.stats["requests"] += 1
             wait = None
             try:
-                response = self._attempt(method, url, headers, data, sink)
+                response = resume.restart_if_refused(lambda: self._attempt(method, url, headers, data, sink),
+                                                     lambda: self.limiter.wait(host), self.stats, url)
             except DeadlineExceeded as exc:
                 self.stats["deadline_exceeded"] += 1
                 problem, status = f"deadline: {exc}", None

@@ -103,6 +103,11 @@ class FileSink:
         return BodyFile(self.path, self.size, self._hash.hexdigest())
 
     @property
+    def is_open(self) -> bool:
+        """The temp file is open for writing: begun, not yet finished or discarded."""
+        return self._file is not None
+
+    @property
     def pending(self) -> bool:
         """A finished body not yet committed or discarded."""
         return self.path is not None
