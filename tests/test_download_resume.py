@@ -9,11 +9,11 @@ import gzip
 import hashlib
 import http.server
 import json
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from local_server import serve
 
 from curate.fetch import CachedFetcher, FetchError, RejectedAnswerError
 from curate.fetch.resume import validator_of
@@ -130,12 +130,8 @@ def server():
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(Handler) as base_url:
+        yield base_url, hits
 
 
 def _fetcher(tmp_path: Path, **kw) -> CachedFetcher:

@@ -11,13 +11,13 @@ import json
 import os
 import re
 import tempfile
-import threading
 import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
 import requests
+from local_server import serve
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
@@ -121,12 +121,8 @@ def server():
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(Handler) as base_url:
+        yield base_url, hits
 
 
 def _fetcher(tmp_path: Path, **kw) -> CachedFetcher:
